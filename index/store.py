@@ -1,0 +1,166 @@
+"""The Chroma store: one collection of passages, cosine space, explicit embedding function."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from index.embedder import ChromaEmbeddingFunction, Embedder
+from qa.errors import ModelUnavailableError
+from qa.models import Passage
+from qa.settings import Settings
+
+_BATCH = 256
+
+
+def open_client(settings: Settings) -> Any:
+    """A Chroma client for the configured mode, telemetry off.
+
+    Embedded mode opens a `PersistentClient` (thread-safe, not process-safe: one process owns it).
+    Server mode talks to `chroma run` through `HttpClient`; that server must stay on loopback.
+    """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_mode == "server":
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        except Exception as exc:  # chromadb raises plain exceptions for connection errors
+            raise ModelUnavailableError(
+                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+                f" ({exc}); start it with `chroma run --path DIR --port {settings.chroma_port}`"
+                " or set QA_CHROMA_MODE=embedded"
+            ) from exc
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+@dataclass(frozen=True)
+class StoredHit:
+    """A passage found by a dense query, with its cosine similarity and vector."""
+
+    passage: Passage
+    similarity: float
+    vector: np.ndarray
+
+
+class PassageStore:
+    """Passages and their vectors in one Chroma collection.
+
+    Args:
+        client: a Chroma client (`open_client`, or `chromadb.EphemeralClient()` in tests).
+        embedder: the embedding model; also given to Chroma so it never uses its default.
+        name: the collection name.
+    """
+
+    def __init__(self, client: Any, embedder: Embedder, name: str = "articles") -> None:
+        self.client = client
+        self.embedder = embedder
+        self.name = name
+        self.collection = client.get_or_create_collection(
+            name=name,
+            embedding_function=ChromaEmbeddingFunction(embedder),
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": embedder.name},
+        )
+
+    def count(self) -> int:
+        """Number of stored passages."""
+        return int(self.collection.count())
+
+    def ids_by_source(self) -> dict[str, set[str]]:
+        """Every stored passage id, grouped by source file name."""
+        result: dict[str, set[str]] = {}
+        got = self.collection.get(include=["metadatas"])
+        for pid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+            result.setdefault(str(meta["source"]), set()).add(pid)
+        return result
+
+    def upsert(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
+        """Write passages with their precomputed vectors (idempotent: ids are content-derived)."""
+        for i in range(0, len(passages), _BATCH):
+            part = passages[i : i + _BATCH]
+            self.collection.upsert(
+                ids=[p.id for p in part],
+                documents=[p.text for p in part],
+                embeddings=[v for v in vectors[i : i + _BATCH]],
+                metadatas=[_metadata(p) for p in part],
+            )
+
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove passages by id."""
+        ids = list(ids)
+        for i in range(0, len(ids), _BATCH):
+            self.collection.delete(ids=ids[i : i + _BATCH])
+
+    def all_passages(self) -> list[Passage]:
+        """Every stored passage (for the lexical index), in source and position order."""
+        got = self.collection.get(include=["documents", "metadatas"])
+        passages = [
+            _passage(pid, doc, meta)
+            for pid, doc, meta in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+            )
+        ]
+        return sorted(passages, key=lambda p: (p.source, p.position, p.start))
+
+    def query(self, vector: np.ndarray, n: int) -> list[StoredHit]:
+        """The `n` nearest passages to `vector` by cosine similarity."""
+        if n <= 0:
+            return []
+        got = self.collection.query(
+            query_embeddings=[vector],
+            n_results=n,
+            include=["documents", "metadatas", "distances", "embeddings"],
+        )
+        hits = []
+        for pid, doc, meta, dist, emb in zip(
+            got["ids"][0],
+            (got["documents"] or [[]])[0],
+            (got["metadatas"] or [[]])[0],
+            (got["distances"] or [[]])[0],
+            (got["embeddings"] if got["embeddings"] is not None else [[]])[0],
+            strict=True,
+        ):
+            hits.append(
+                StoredHit(_passage(pid, doc, meta), 1.0 - float(dist), np.asarray(emb, np.float32))
+            )
+        return hits
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of the given passages."""
+        if not ids:
+            return {}
+        got = self.collection.get(ids=list(ids), include=["embeddings"])
+        embs = got["embeddings"] if got["embeddings"] is not None else []
+        return {
+            pid: np.asarray(e, dtype=np.float32) for pid, e in zip(got["ids"], embs, strict=True)
+        }
+
+
+def _metadata(p: Passage) -> dict[str, str | int]:
+    return {
+        "source": p.source,
+        "start": p.start,
+        "end": p.end,
+        "position": p.position,
+        "content_hash": p.content_hash,
+    }
+
+
+def _passage(pid: str, doc: str | None, meta: Any) -> Passage:
+    return Passage(
+        id=pid,
+        source=str(meta["source"]),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        text=doc or "",
+        position=int(meta["position"]),
+        content_hash=str(meta["content_hash"]),
+    )

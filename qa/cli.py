@@ -1,0 +1,188 @@
+"""The `qa` command line: index, search, ask, eval, serve, model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from qa.errors import QAError
+from qa.settings import get_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="build or update the index from the seeds folder")
+    p.add_argument("--source", type=Path, help="folder of .txt/.md articles (default: seeds/)")
+    p.add_argument("--rebuild", action="store_true", help="drop the index and embed everything")
+
+    p = sub.add_parser("search", help="ranked passages for a query")
+    p.add_argument("query")
+    p.add_argument("--k", type=int)
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+
+    p = sub.add_parser("ask", help="answer a question with cited passages")
+    p.add_argument("question")
+    p.add_argument("--history", type=Path, help="JSON file: [{role, content}, ...]")
+    p.add_argument("--backend", choices=["local", "openai", "extractive"])
+    p.add_argument("--k", type=int)
+    p.add_argument("--json", action="store_true", help="print the result object")
+
+    p = sub.add_parser("eval", help="score the system on a Q&A file (JSON Lines)")
+    p.add_argument("--qa", type=Path, default=Path("eval/qa.jsonl"))
+    p.add_argument("--out", type=Path, default=Path("data/eval"))
+    p.add_argument("--backend", choices=["local", "openai", "extractive"])
+    p.add_argument("--k", type=int)
+    p.add_argument("--baseline", action="store_true", help="also run the tutorial pipeline")
+    p.add_argument("--min-accuracy", type=float, help="exit 1 when answer accuracy is below")
+    p.add_argument("--limit", type=int, help="only the first N items")
+
+    p = sub.add_parser("serve", help="serve the chat UI and the HTTP API")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--backend", choices=["local", "openai", "extractive"])
+    p.add_argument("--build-index", action="store_true", help="build/update the index first")
+
+    sub.add_parser("model", help="assemble and verify the local model file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `qa` console script."""
+    args = _parser().parse_args(argv)
+    overrides: dict[str, object] = {}
+    for name in ("backend", "k", "host", "port"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    try:
+        settings = get_settings(**overrides)
+        handler = _HANDLERS[args.command]
+        return handler(settings, args)
+    except QAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _index(settings, args) -> int:  # type: ignore[no-untyped-def]
+    from tqdm import tqdm
+
+    from qa.pipeline import build_store, run_index
+
+    store = build_store(settings)
+    with tqdm(desc="embedding", unit="passage", disable=None) as bar:
+        report = run_index(
+            settings, store, rebuild=args.rebuild, source=args.source, progress=bar.update
+        )
+    for skipped in report.plan.skipped:
+        print(f"skipped {skipped.name}: {skipped.reason}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def _search(settings, args) -> int:  # type: ignore[no-untyped-def]
+    from qa.pipeline import build_store, check_index
+    from qa.retriever import HybridRetriever, load_lexical
+
+    store = build_store(settings)
+    check_index(settings, store)
+    retriever = HybridRetriever(
+        store,
+        load_lexical(store, settings.data_dir / "bm25.json"),
+        k=settings.k,
+        fetch_k=settings.fetch_k,
+        mmr_lambda=settings.mmr_lambda,
+        rrf_k=settings.rrf_k,
+    )
+    hits = retriever.retrieve(args.query)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "source": h.source,
+                        "start": h.start,
+                        "end": h.end,
+                        "text": h.text,
+                        "score": h.score,
+                    }
+                    for h in hits
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    for rank, h in enumerate(hits, start=1):
+        also = f" (also in {', '.join(h.corroborated_by)})" if h.corroborated_by else ""
+        print(
+            f"{rank}. {h.source} [{h.start}:{h.end}] score={h.score:.4f} "
+            f"cos={h.dense_score:.2f}{also}\n   {h.text}\n"
+        )
+    return 0
+
+
+def _ask(settings, args) -> int:  # type: ignore[no-untyped-def]
+    from qa.models import ChatTurn
+    from qa.pipeline import build_pipeline
+
+    history: list[ChatTurn] = []
+    if args.history:
+        try:
+            raw = json.loads(args.history.read_text(encoding="utf-8"))
+            history = [ChatTurn(**turn) for turn in raw]
+        except (OSError, ValueError, TypeError) as exc:
+            from qa.errors import BadInputError
+
+            raise BadInputError(
+                f"--history {args.history}: expected a JSON list of {{role, content}} ({exc})"
+            ) from exc
+    pipeline = build_pipeline(settings)
+    answer = pipeline.ask(args.question, history, k=args.k)
+    if args.json:
+        print(answer.model_dump_json(indent=2))
+        return 0
+    print(answer.answer)
+    if answer.citations:
+        print("\nSources:")
+        for c in answer.citations:
+            print(f"[{c.n}] {c.source} [{c.start}:{c.end}]\n    {c.text}")
+    return 0
+
+
+def _eval(settings, args) -> int:  # type: ignore[no-untyped-def]
+    from qa.evaluation import evaluate_command
+
+    return evaluate_command(settings, args)
+
+
+def _serve(settings, args) -> int:  # type: ignore[no-untyped-def]
+    from qa.server import serve
+
+    return serve(settings, build_index=args.build_index)
+
+
+def _model(settings, args) -> int:  # type: ignore[no-untyped-def]
+    from qa.model_files import ensure_model
+
+    path = ensure_model(settings)
+    print(f"model ready: {path}")
+    return 0
+
+
+_HANDLERS = {
+    "index": _index,
+    "search": _search,
+    "ask": _ask,
+    "eval": _eval,
+    "serve": _serve,
+    "model": _model,
+}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

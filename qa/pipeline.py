@@ -1,0 +1,162 @@
+"""The one place that composes the stages: store, embedder, retriever, generator, chain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index.embedder import Embedder, default_embedder
+from index.indexer import IndexReport, index_folder, plan_index
+from index.loader import read_source_text
+from index.store import PassageStore, open_client
+from qa.errors import IndexMissingError, NotFoundError
+from qa.models import Answer, ChatTurn
+from qa.retriever import HybridRetriever, PassageRetriever, load_lexical
+from qa.settings import Settings
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """An indexed article."""
+
+    name: str
+    passages: int
+    chars: int
+
+
+@dataclass
+class Pipeline:
+    """Everything a front end needs, assembled once per process by `build_pipeline`."""
+
+    settings: Settings
+    store: PassageStore
+    retriever: HybridRetriever
+    chain: Any  # qa.chain.AnswerChain; Any keeps this module import-light
+    _sources: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def langchain_retriever(self) -> PassageRetriever:
+        """The retriever as a LangChain `BaseRetriever`."""
+        return PassageRetriever(hybrid=self.retriever, k=self.retriever.k)
+
+    def ask(self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None) -> Answer:
+        """Answer one question (with optional prior turns) with verified citations."""
+        answer: Answer = self.chain.ask(question, history=list(history), k=k)
+        return answer
+
+    def stream(
+        self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
+    ) -> Iterator[str | Answer]:
+        """Answer text deltas as they are generated, then the final `Answer` last."""
+        yield from self.chain.stream(question, history=list(history), k=k)
+
+    def sources(self) -> list[SourceInfo]:
+        """The indexed articles."""
+        return [
+            SourceInfo(name, count, len(self.source_text(name)))
+            for name, count in sorted(self._sources.items())
+        ]
+
+    def source_text(self, name: str) -> str:
+        """The full text of an indexed article; any other name is a `NotFoundError`."""
+        if name not in self._sources:
+            raise NotFoundError(f"no indexed source named {name!r}; see GET /api/sources")
+        return read_source_text(self.settings.seeds_dir, name)
+
+    @property
+    def passage_count(self) -> int:
+        """Passages in the store."""
+        return sum(self._sources.values())
+
+
+def build_store(
+    settings: Settings, embedder: Embedder | None = None, client: Any = None
+) -> PassageStore:
+    """The passage store for the settings (embedder and client created here unless given)."""
+    return PassageStore(
+        client if client is not None else open_client(settings),
+        embedder if embedder is not None else default_embedder(),
+        settings.collection,
+    )
+
+
+def run_index(
+    settings: Settings,
+    store: PassageStore,
+    *,
+    rebuild: bool = False,
+    source: Path | None = None,
+    progress: Any = None,
+) -> IndexReport:
+    """Index the seeds folder (or `source`) into the store and refresh the BM25 cache."""
+    report = index_folder(
+        store,
+        source or settings.seeds_dir,
+        max_tokens=settings.chunk_tokens,
+        overlap_tokens=settings.chunk_overlap_tokens,
+        rebuild=rebuild,
+        progress=progress,
+    )
+    load_lexical(store, settings.data_dir / "bm25.json")
+    return report
+
+
+def check_index(settings: Settings, store: PassageStore) -> None:
+    """Raise `IndexMissingError` if the store is empty or does not match the seeds folder."""
+    if store.count() == 0:
+        raise IndexMissingError("the index is empty: run `qa index` (or `make index`) first")
+    plan = plan_index(
+        store,
+        settings.seeds_dir,
+        max_tokens=settings.chunk_tokens,
+        overlap_tokens=settings.chunk_overlap_tokens,
+    )
+    if not plan.up_to_date:
+        raise IndexMissingError(
+            f"the index is stale ({len(plan.added)} added, {len(plan.changed)} changed,"
+            f" {len(plan.removed)} removed files): run `qa index` first"
+        )
+
+
+def build_pipeline(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    client: Any = None,
+    chat_model: Any = None,
+    ensure_index: bool = False,
+) -> Pipeline:
+    """Assemble the pipeline: store, retriever, generator and chain, each created once.
+
+    Args:
+        settings: the configuration.
+        embedder: reuse a loaded embedding model (tests load it once per session).
+        client: a Chroma client to use instead of the one the settings describe.
+        chat_model: a LangChain chat model to use instead of the configured backend's.
+        ensure_index: build or update the index first instead of failing when it is stale.
+    """
+    from qa.chain import AnswerChain
+
+    store = build_store(settings, embedder, client)
+    if ensure_index:
+        run_index(settings, store)
+    else:
+        check_index(settings, store)
+    lexical = load_lexical(store, settings.data_dir / "bm25.json")
+    retriever = HybridRetriever(
+        store,
+        lexical,
+        k=settings.k,
+        fetch_k=settings.fetch_k,
+        mmr_lambda=settings.mmr_lambda,
+        rrf_k=settings.rrf_k,
+    )
+    if chat_model is None and settings.backend != "extractive":
+        from qa.generators import make_chat_model
+
+        chat_model = make_chat_model(settings)
+    chain = AnswerChain(retriever, chat_model, settings)
+    counts = {name: len(ids) for name, ids in store.ids_by_source().items()}
+    return Pipeline(settings, store, retriever, chain, counts)

@@ -1,0 +1,158 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, diversified by MMR."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from index.store import PassageStore
+from qa.lexical import BM25Index, fingerprint
+from qa.models import Passage, RetrievedPassage
+
+
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
+    """Fuse ranked id lists: each id scores the sum of 1 / (k + rank) over the lists."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, pid in enumerate(ranking, start=1):
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def mmr_select(relevance: np.ndarray, vectors: np.ndarray, k: int, lambda_: float) -> list[int]:
+    """Maximal marginal relevance: indices of `k` items trading relevance for novelty."""
+    chosen: list[int] = []
+    remaining = list(range(len(relevance)))
+    sims = vectors @ vectors.T if len(vectors) else np.zeros((0, 0))
+    while remaining and len(chosen) < k:
+
+        def gain(i: int) -> float:
+            redundancy = max((float(sims[i, j]) for j in chosen), default=0.0)
+            return lambda_ * float(relevance[i]) - (1 - lambda_) * redundancy
+
+        best = max(remaining, key=gain)
+        chosen.append(best)
+        remaining.remove(best)
+    return chosen
+
+
+def load_lexical(store: PassageStore, cache: Path | None) -> BM25Index:
+    """The BM25 index for the store: the saved one if it matches the store, else rebuilt."""
+    ids = store.collection.get(include=[])["ids"]
+    if cache is not None and cache.exists():
+        try:
+            saved = BM25Index.load(cache)
+            if saved.fingerprint == fingerprint(ids):
+                return saved
+        except (ValueError, KeyError, OSError):
+            pass  # a damaged cache is rebuilt below
+    index = BM25Index(store.all_passages())
+    if cache is not None:
+        index.save(cache)
+    return index
+
+
+@dataclass
+class HybridRetriever:
+    """Retrieves passages for a query.
+
+    Args:
+        store: the passage store (dense search and vectors).
+        lexical: the BM25 index over the same passages.
+        k: passages returned.
+        fetch_k: candidates taken from each of dense and BM25 search before fusion.
+        mmr_lambda: 1.0 is pure relevance; lower values favour passages unlike those chosen.
+        rrf_k: the reciprocal-rank-fusion constant.
+        duplicate_similarity: cosine similarity above which passages count as the same evidence.
+    """
+
+    store: PassageStore
+    lexical: BM25Index
+    k: int = 4
+    fetch_k: int = 20
+    mmr_lambda: float = 0.7
+    rrf_k: int = 60
+    duplicate_similarity: float = 0.8
+
+    def retrieve(self, query: str, k: int | None = None) -> list[RetrievedPassage]:
+        """The best `k` passages for `query`, best first."""
+        k = self.k if k is None else k
+        if k <= 0 or not query.strip():
+            return []
+        qvec = self.store.embedder.encode_query(query)
+        dense = self.store.query(qvec, self.fetch_k)
+        lexical = self.lexical.search(query, self.fetch_k)
+        bm25 = {p.id: s for p, s in lexical}
+        fused = reciprocal_rank_fusion(
+            [[h.passage.id for h in dense], [p.id for p, _ in lexical]], self.rrf_k
+        )
+        passages: dict[str, Passage] = {h.passage.id: h.passage for h in dense}
+        passages.update({p.id: p for p, _ in lexical if p.id not in passages})
+        vectors = {h.passage.id: h.vector for h in dense}
+        missing = [pid for pid in passages if pid not in vectors]
+        vectors.update(self.store.vectors(missing))
+
+        ids = sorted(fused, key=lambda pid: (-fused[pid], pid))
+        ids = [pid for pid in ids if pid in vectors]
+        if not ids:
+            return []
+        matrix = np.stack([vectors[pid] for pid in ids])
+        scores = np.array([fused[pid] for pid in ids])
+        chosen = mmr_select(scores / scores.max(), matrix, k, self.mmr_lambda)
+        similarity = matrix @ matrix.T
+        results = []
+        for i in chosen:
+            p = passages[ids[i]]
+            twins = {
+                passages[ids[j]].source
+                for j in range(len(ids))
+                if j != i
+                and passages[ids[j]].source != p.source
+                and similarity[i, j] >= self.duplicate_similarity
+            }
+            results.append(
+                RetrievedPassage(
+                    id=p.id,
+                    source=p.source,
+                    start=p.start,
+                    end=p.end,
+                    text=p.text,
+                    position=p.position,
+                    score=float(fused[ids[i]]),
+                    dense_score=float(matrix[i] @ qvec),
+                    bm25_score=float(bm25.get(p.id, 0.0)),
+                    corroborated_by=sorted(twins),
+                )
+            )
+        return results
+
+
+def to_document(p: RetrievedPassage) -> Document:
+    """A LangChain `Document` carrying the passage's source, offsets and scores."""
+    meta: dict[str, Any] = p.model_dump(exclude={"text"})
+    return Document(page_content=p.text, metadata=meta, id=p.id)
+
+
+class PassageRetriever(BaseRetriever):
+    """The hybrid retriever as a LangChain `BaseRetriever`.
+
+    `invoke(query, k=N)` overrides the number of passages for one call.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    hybrid: HybridRetriever
+    k: int = 4
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
+    ) -> list[Document]:
+        k = int(kwargs.get("k", self.k))
+        return [to_document(p) for p in self.hybrid.retrieve(query, k=k)]
