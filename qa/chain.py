@@ -279,7 +279,9 @@ class AnswerChain:
             r"^(standalone question|question)\s*:\s*", "", rewritten.strip(), flags=re.I
         )
         rewritten = rewritten.strip().strip('"').strip()
-        if not rewritten or len(rewritten) > 400:
+        # A small model sometimes answers instead of rewriting: keep only real rewrites.
+        kept = set(tokens(question)) <= set(tokens(rewritten)) or rewritten.endswith("?")
+        if not rewritten or len(rewritten) > 400 or not kept:
             return heuristic_rewrite(question, history)
         return rewritten
 

@@ -18,6 +18,11 @@ Embed = Callable[[Sequence[str]], np.ndarray]
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
+_META = re.compile(
+    r"^(this|that|the|which)?\s*(information|answer|fact|statement)?\s*(is|was)?\s*"
+    r"(supported|stated|mentioned|found|given|based|shown|confirmed|cited)\b.*\bpassages?\b",
+    re.I,
+)
 _YEAR = re.compile(r"^(19|20)\d\d$")
 
 
@@ -50,6 +55,10 @@ def split_cited(answer: str) -> list[CitedSentence]:
             result[-1].cited.extend(_marker_numbers(lead.group()))
             piece = piece[lead.end() :]
         text = _MARKER.sub("", piece).strip()
+        if text and _META.match(text) and result:
+            # "This is supported by passage [1]." cites for the sentence before it.
+            result[-1].cited.extend(_marker_numbers(piece))
+            continue
         if text:
             result.append(CitedSentence(text, _marker_numbers(piece)))
     return result
@@ -105,7 +114,8 @@ def verify_citations(
 
     A citation to a number outside the context is dropped. A cited passage that does not
     support its sentence is replaced by the context passage that supports it best, or dropped.
-    A sentence with facts but no citation gets the best supporting passage, if any.
+    A sentence with facts but no citation gets the best supporting passage, if any; a
+    sentence with facts that no passage supports is left out of the answer.
     """
     sentences = split_cited(answer)
     if not sentences or not passages:
@@ -134,6 +144,8 @@ def verify_citations(
             if candidates:
                 good = [max(candidates, key=lambda j: float(sims[i, j])) + 1]
                 repaired += 1
+        if not good and needs_source:
+            continue  # a claim nothing in the context supports is left out
         for n in good:
             used[n] = max(used.get(n, 0.0), float(sims[i, n - 1]))
         out_sentences.append(_with_markers(sentence.text, good))

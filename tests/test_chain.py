@@ -3,10 +3,11 @@ test is about our own logic (what we do with a model's reply)."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from pydantic import Field
 
 from index.embedder import Embedder
 from qa.chain import heuristic_rewrite, is_follow_up, validate_question
@@ -19,7 +20,7 @@ from qa.settings import Settings
 class RecordingChat(FakeListChatModel):
     """A scripted chat model that records the prompts it was given."""
 
-    seen: ClassVar[list[Any]] = []
+    seen: list[Any] = Field(default_factory=list)
 
     def _call(self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any) -> str:
         self.seen.append(messages)
@@ -50,7 +51,6 @@ def test_below_threshold_refuses_without_calling_the_model(
     settings: Settings, embedder: Embedder, chroma_client: Any
 ) -> None:
     chat = RecordingChat(responses=["Paris [1]."])
-    chat.seen = []
     pipeline = _pipeline(settings, embedder, chroma_client, chat)
     answer = pipeline.ask("What is the capital of France?")
     assert answer.refused and answer.answer == REFUSAL_MESSAGE and answer.citations == []

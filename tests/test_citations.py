@@ -104,3 +104,17 @@ def test_conflict_on_who_said_it(embedder: Embedder, other: str, expect: bool) -
     assert bool(found) is expect
     if expect:
         assert found[0].first_terms == ("cfo",) and found[0].second_terms == ("ceo",)
+
+
+def test_meta_sentence_cites_for_the_sentence_before(embedder: Embedder) -> None:
+    parts = split_cited("Scale was worth $14 billion. This is supported by passage [2].")
+    assert [(p.text, p.cited) for p in parts] == [("Scale was worth $14 billion.", [2])]
+
+
+def test_unsupported_sentences_are_left_out(embedder: Embedder) -> None:
+    result = verify_citations(
+        "Scale was worth $14 billion [2]. Its founder owns 90 racehorses in Peru [2].",
+        _passages(TEXTS),
+        embedder.encode_documents,
+    )
+    assert result.text == "Scale was worth $14 billion [2]."

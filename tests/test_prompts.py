@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from qa.models import ChatTurn, RetrievedPassage
-from qa.prompts import ANSWER_SYSTEM, build_answer_messages, build_rewrite_messages
+from qa.prompts import (
+    ANSWER_SYSTEM,
+    REWRITE_INSTRUCTION,
+    build_answer_messages,
+    build_rewrite_messages,
+)
 
 
 def _passage(n: int, text: str) -> RetrievedPassage:
@@ -28,14 +33,15 @@ def test_answer_prompt_exact_text() -> None:
         "Passages:\n[1] Google planned $ 200 million.\n[2] Other.\n\nQuestion: How much?"
     )
     assert "NOT IN ARTICLES" in ANSWER_SYSTEM
-    assert "[1]" in ANSWER_SYSTEM
+    assert "[2]" in ANSWER_SYSTEM
 
 
-def test_rewrite_prompt_keeps_last_four_turns_and_shortens_long_ones() -> None:
+def test_rewrite_prompt_quotes_the_last_four_turns_and_shortens_long_ones() -> None:
     history = [ChatTurn(role="user", content=f"q{i}") for i in range(5)]
     history.append(ChatTurn(role="assistant", content="x" * 500))
-    messages = build_rewrite_messages("And last year?", history)
-    assert [m.type for m in messages] == ["system", "human", "human", "human", "ai", "human"]
-    assert messages[1].content == "q2"
-    assert messages[4].content == "x" * 300 + "…"
-    assert messages[-1].content == "Last question: And last year?"
+    (message,) = build_rewrite_messages(" And last year? ", history)
+    assert message.type == "human"
+    assert message.content == (
+        "Conversation:\nUser: q2\nUser: q3\nUser: q4\nAssistant: " + "x" * 300 + "…\n\n"
+        "Follow-up question: And last year?\n\n" + REWRITE_INSTRUCTION
+    )
