@@ -15,6 +15,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from index.normalize import tokens
 from qa.citations import find_conflicts, split_cited, verify_citations
+from qa.context import compact_passages
 from qa.errors import BadInputError, ModelUnavailableError, QAError
 from qa.extractive import extract_answer
 from qa.models import REFUSAL_MESSAGE, Answer, ChatTurn, Citation, RetrievedPassage
@@ -221,8 +222,11 @@ class AnswerChain:
             yield raw
         else:
             pieces: list[str] = []
+            context = compact_passages(
+                standalone, passages, self.embed, keep_ratio=self.settings.context_keep_ratio
+            )
             try:
-                for chunk in self._answer.stream({"question": standalone, "passages": passages}):
+                for chunk in self._answer.stream({"question": standalone, "passages": context}):
                     delta = chunk.content if isinstance(chunk.content, str) else ""
                     if delta:
                         pieces.append(delta)
@@ -296,8 +300,8 @@ def _add_conflict_note(
     c = conflicts[0]
     a, b = passages[c.first - 1], passages[c.second - 1]
     note = (
-        f" The sources disagree here: {a.source} says {' '.join(c.first_terms)} [{c.first}],"
-        f" while {b.source} says {' '.join(c.second_terms)} [{c.second}]."
+        f" The sources disagree here: {a.source} says {_terms(c.first_terms)} [{c.first}],"
+        f" while {b.source} says {_terms(c.second_terms)} [{c.second}]."
     )
     have = {x.n for x in citations}
     extra = [
@@ -306,6 +310,10 @@ def _add_conflict_note(
         if n not in have
     ]
     return text + note, sorted(citations + extra, key=lambda x: x.n)
+
+
+def _terms(terms: Sequence[str]) -> str:
+    return " and ".join(t.upper() if len(t) <= 3 and t.isalpha() else t for t in terms)
 
 
 def _numbered(passages: Sequence[RetrievedPassage]) -> list[Citation]:

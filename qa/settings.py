@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     fetch_k: int = Field(default=20, ge=1, le=200)
     mmr_lambda: float = Field(default=0.7, ge=0.0, le=1.0)
     rrf_k: int = 60
+    # Context compaction: sentences scoring below this share of the best are cut from the
+    # prompt (0 keeps whole passages).
+    context_keep_ratio: float = Field(default=0.6, ge=0.0, le=1.0)
     # Refusal: below this best dense cosine similarity, no generator is called.
     min_relevance: float = 0.30
 
