@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--build-index", action="store_true", help="build/update the index first")
 
     sub.add_parser("model", help="assemble and verify the local model file")
+
+    p = sub.add_parser("calibrate", help="choose the refusal threshold on a Q&A file")
+    p.add_argument("--qa", type=Path, default=Path("eval/qa.jsonl"))
     return parser
 
 
@@ -84,20 +87,16 @@ def _index(settings, args) -> int:  # type: ignore[no-untyped-def]
     return 0
 
 
-def _search(settings, args) -> int:  # type: ignore[no-untyped-def]
-    from qa.pipeline import build_store, check_index
-    from qa.retriever import HybridRetriever, load_lexical
+def _checked_retriever(settings):  # type: ignore[no-untyped-def]
+    from qa.pipeline import build_retriever, build_store, check_index
 
     store = build_store(settings)
     check_index(settings, store)
-    retriever = HybridRetriever(
-        store,
-        load_lexical(store, settings.data_dir / "bm25.json"),
-        k=settings.k,
-        fetch_k=settings.fetch_k,
-        mmr_lambda=settings.mmr_lambda,
-        rrf_k=settings.rrf_k,
-    )
+    return build_retriever(settings, store)
+
+
+def _search(settings, args) -> int:  # type: ignore[no-untyped-def]
+    retriever = _checked_retriever(settings)
     hits = retriever.retrieve(args.query)
     if args.json:
         print(
@@ -174,6 +173,20 @@ def _model(settings, args) -> int:  # type: ignore[no-untyped-def]
     return 0
 
 
+def _calibrate(settings, args) -> int:  # type: ignore[no-untyped-def]
+    from qa.calibrate import calibrate
+
+    retriever = _checked_retriever(settings)
+    c = calibrate(retriever, args.qa)
+    print(
+        f"threshold {c.threshold} (now {settings.min_relevance}): refuses "
+        f"{c.refused_unanswerable}/{c.unanswerable} unanswerable and "
+        f"{c.refused_answerable}/{c.answerable} answerable items; "
+        f"lowest answerable relevance {c.lowest_answerable:.3f}. Set QA_MIN_RELEVANCE to use it."
+    )
+    return 0
+
+
 _HANDLERS = {
     "index": _index,
     "search": _search,
@@ -181,6 +194,7 @@ _HANDLERS = {
     "eval": _eval,
     "serve": _serve,
     "model": _model,
+    "calibrate": _calibrate,
 }
 
 

@@ -120,6 +120,18 @@ def check_index(settings: Settings, store: PassageStore) -> None:
         )
 
 
+def build_retriever(settings: Settings, store: PassageStore) -> HybridRetriever:
+    """The hybrid retriever over `store`, with the BM25 index kept beside it."""
+    return HybridRetriever(
+        store,
+        load_lexical(store, settings.data_dir / "bm25.json"),
+        k=settings.k,
+        fetch_k=settings.fetch_k,
+        mmr_lambda=settings.mmr_lambda,
+        rrf_k=settings.rrf_k,
+    )
+
+
 def build_pipeline(
     settings: Settings,
     *,
@@ -144,15 +156,7 @@ def build_pipeline(
         run_index(settings, store)
     else:
         check_index(settings, store)
-    lexical = load_lexical(store, settings.data_dir / "bm25.json")
-    retriever = HybridRetriever(
-        store,
-        lexical,
-        k=settings.k,
-        fetch_k=settings.fetch_k,
-        mmr_lambda=settings.mmr_lambda,
-        rrf_k=settings.rrf_k,
-    )
+    retriever = build_retriever(settings, store)
     if chat_model is None and settings.backend != "extractive":
         from qa.generators import make_chat_model
 

@@ -42,8 +42,9 @@ class Settings(BaseSettings):
     # Context compaction: sentences scoring below this share of the best are cut from the
     # prompt (0 keeps whole passages).
     context_keep_ratio: float = Field(default=0.6, ge=0.0, le=1.0)
-    # Refusal: below this best dense cosine similarity, no generator is called.
-    min_relevance: float = 0.30
+    # Refusal: below this best dense cosine similarity, no generator is called. Calibrated by
+    # `qa calibrate` on eval/qa.jsonl (midpoint of the gap below every answerable item).
+    min_relevance: float = 0.20
 
     # Generation
     backend: Backend = "local"
