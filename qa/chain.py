@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -18,6 +17,7 @@ from qa.citations import find_conflicts, split_cited, verify_citations
 from qa.context import compact_passages
 from qa.errors import BadInputError, ModelUnavailableError, QAError
 from qa.extractive import extract_answer
+from qa.generators import model_name
 from qa.models import REFUSAL_MESSAGE, Answer, ChatTurn, Citation, RetrievedPassage
 from qa.prompts import NOT_IN_ARTICLES, build_answer_messages, build_rewrite_messages
 from qa.retriever import HybridRetriever
@@ -115,15 +115,6 @@ _QUESTION_WORDS = frozenset(
 )
 
 
-def describe_model(chat_model: Any) -> str:
-    """A short human name for a chat model (file name of a .gguf, or the model name)."""
-    for attr in ("model_path", "model_name", "model"):
-        value = getattr(chat_model, attr, None)
-        if isinstance(value, str | Path) and str(value):
-            return Path(str(value)).name
-    return type(chat_model).__name__
-
-
 class AnswerChain:
     """Turns a question (and prior turns) into an `Answer` with verified citations.
 
@@ -141,7 +132,7 @@ class AnswerChain:
         self.settings = settings
         self.embed = retriever.store.embedder.encode_documents
         self.backend = "extractive" if chat_model is None else settings.backend
-        self.model = "none" if chat_model is None else describe_model(chat_model)
+        self.model = "none" if chat_model is None else model_name(chat_model)
         self._answer: Runnable[Any, Any] | None = None
         self._rewrite: Runnable[Any, str] | None = None
         if chat_model is not None:
