@@ -155,7 +155,7 @@ class AnswerChain:
     def ask(self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None) -> Answer:
         """Answer `question`; see `stream` for the steps."""
         final: Answer | None = None
-        for event in self.stream(question, history=history, k=k):
+        for event in self._run(question, history, k, stream=False):
             if isinstance(event, Answer):
                 final = event
         assert final is not None
@@ -164,7 +164,13 @@ class AnswerChain:
     def stream(
         self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
     ) -> Iterator[str | Answer]:
-        """Yield answer text deltas as they are generated, then the final `Answer`.
+        """Yield answer text deltas as they are generated, then the final `Answer`."""
+        yield from self._run(question, history, k, stream=True)
+
+    def _run(
+        self, question: str, history: Sequence[ChatTurn], k: int | None, *, stream: bool
+    ) -> Iterator[str | Answer]:
+        """The steps, yielding text deltas (one whole text unless `stream`) then the `Answer`.
 
         Steps: rewrite a follow-up into a standalone question; retrieve; refuse without
         calling any generator when nothing relevant enough was found; generate (or extract)
@@ -216,8 +222,11 @@ class AnswerChain:
             context = compact_passages(
                 standalone, passages, self.embed, keep_ratio=self.settings.context_keep_ratio
             )
+            inputs = {"question": standalone, "passages": context}
             try:
-                for chunk in self._answer.stream({"question": standalone, "passages": context}):
+                # A non-streamed call always reports usage; some servers omit it in streams.
+                chunks = self._answer.stream(inputs) if stream else [self._answer.invoke(inputs)]
+                for chunk in chunks:
                     delta = chunk.content if isinstance(chunk.content, str) else ""
                     if delta:
                         pieces.append(delta)

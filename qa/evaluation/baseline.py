@@ -1,0 +1,187 @@
+"""The baseline: the retrieval-QA pipeline people copy from LangChain tutorials.
+
+1000-character chunks with 200 overlap, plain similarity search for the top 4, one "stuff"
+prompt, no follow-up rewriting, no relevance gate, no citation check. It runs on the same chat
+model as ours, so the comparison measures the pipeline, not the model.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+
+from index.embedder import ChromaEmbeddingFunction, Embedder
+from index.loader import load_sources
+from index.normalize import normalize
+from qa.models import Answer, ChatTurn, Citation
+
+COLLECTION = "baseline"
+CHUNK_SIZE = 1000
+CHUNK_OVERLAP = 200
+TOP_K = 4
+
+STUFF_PROMPT = (
+    "Use the following pieces of context to answer the question at the end. If you don't know"
+    " the answer, just say that you don't know, don't try to make up an answer.\n\n"
+    "{context}\n\n"
+    "Question: {question}\n"
+    "Helpful Answer:"
+)
+"""LangChain's classic `RetrievalQA` "stuff" prompt, word for word."""
+
+_DONT_KNOW = re.compile(
+    r"\b(?:don'?t|do not|does not|doesn'?t) know\b"
+    r"|\bnot (?:mentioned|provided|stated|specified)\b"
+    r"|\bno (?:information|mention)\b"
+    r"|\b(?:cannot|can'?t|unable to) (?:answer|determine|be determined)"
+    r"|\b(?:does|do) not (?:say|mention|provide|contain|specify)\b",
+    re.IGNORECASE,
+)
+
+
+def build_stuff_prompt(question: str, chunks: Sequence[str]) -> str:
+    """The tutorial prompt: the chunks joined by blank lines, then the question."""
+    return STUFF_PROMPT.format(context="\n\n".join(chunks), question=question)
+
+
+def says_dont_know(answer: str) -> bool:
+    """True when a free-text answer declines ("I don't know", "not mentioned", ...)."""
+    return not answer.strip() or bool(_DONT_KNOW.search(normalize(answer)))
+
+
+class TutorialBaseline:
+    """The tutorial pipeline over one Chroma collection.
+
+    Args:
+        collection: a Chroma collection holding the chunks (see `build_baseline`).
+        chat_model: a LangChain chat model (`invoke(messages)` returning a message).
+        model_name: how the report names the chat model.
+    """
+
+    def __init__(self, collection: Any, chat_model: Any, model_name: str = "") -> None:
+        self.collection = collection
+        self.chat_model = chat_model
+        self.model_name = model_name or type(chat_model).__name__
+
+    def describe(self) -> dict[str, Any]:
+        """The baseline's settings, for the report."""
+        return {
+            "pipeline": "LangChain tutorial (stuff prompt)",
+            "model": self.model_name,
+            "k": TOP_K,
+            "chunk_chars": CHUNK_SIZE,
+            "chunk_overlap_chars": CHUNK_OVERLAP,
+        }
+
+    def retrieve(self, question: str) -> list[Citation]:
+        """The top-4 chunks by cosine similarity, numbered from 1."""
+        got = self.collection.query(
+            query_texts=[question], n_results=TOP_K, include=["documents", "metadatas", "distances"]
+        )
+        return [
+            Citation(
+                n=n,
+                source=str(meta["source"]),
+                start=int(meta["start"]),
+                end=int(meta["end"]),
+                text=doc,
+                score=round(1.0 - float(dist), 4),
+            )
+            for n, (doc, meta, dist) in enumerate(
+                zip(
+                    (got["documents"] or [[]])[0],
+                    (got["metadatas"] or [[]])[0],
+                    (got["distances"] or [[]])[0],
+                    strict=True,
+                ),
+                start=1,
+            )
+        ]
+
+    def ask(
+        self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
+    ) -> Answer:
+        """Answer like the tutorial: no history, always the top 4 chunks, all of them cited.
+
+        `history` and `k` are accepted for interface parity and ignored.
+        """
+        started = time.perf_counter()
+        chunks = self.retrieve(question)
+        reply = self.chat_model.invoke(
+            [HumanMessage(build_stuff_prompt(question, [c.text for c in chunks]))]
+        )
+        text = reply.content if isinstance(reply.content, str) else str(reply.content)
+        usage = getattr(reply, "usage_metadata", None) or {}
+        refused = says_dont_know(text)
+        return Answer(
+            question=question,
+            standalone_question=question,
+            answer=text.strip(),
+            refused=refused,
+            citations=[] if refused else chunks,
+            retrieved=chunks,
+            backend="baseline",
+            model=self.model_name,
+            timings_ms={"total": round((time.perf_counter() - started) * 1000.0, 1)},
+            prompt_tokens=int(usage.get("input_tokens", 0)),
+            completion_tokens=int(usage.get("output_tokens", 0)),
+        )
+
+
+def build_baseline(
+    seeds_dir: Path,
+    embedder: Embedder,
+    chat_model: Any,
+    *,
+    client: Any = None,
+    model_name: str = "",
+) -> TutorialBaseline:
+    """Split the seed files, index them in a fresh "baseline" collection, return the baseline.
+
+    Args:
+        seeds_dir: the articles (the same files our pipeline indexes).
+        embedder: our embedding model, given to Chroma explicitly (never Chroma's default).
+        chat_model: the chat model our pipeline uses.
+        client: a Chroma client; default: a new in-memory one, so nothing is written to disk.
+        model_name: how the report names the chat model.
+    """
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    if client is None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
+    docs, _ = load_sources(seeds_dir)
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP, add_start_index=True
+    )
+    chunks = splitter.create_documents(
+        [d.text for d in docs], metadatas=[{"source": d.name} for d in docs]
+    )
+    if any(c.name == COLLECTION for c in client.list_collections()):
+        client.delete_collection(COLLECTION)
+    collection = client.create_collection(
+        name=COLLECTION,
+        embedding_function=ChromaEmbeddingFunction(embedder),
+        configuration={"hnsw": {"space": "cosine"}},
+    )
+    if chunks:
+        collection.add(
+            ids=[f"baseline-{i}" for i in range(len(chunks))],
+            documents=[c.page_content for c in chunks],
+            metadatas=[
+                {
+                    "source": c.metadata["source"],
+                    "start": c.metadata["start_index"],
+                    "end": c.metadata["start_index"] + len(c.page_content),
+                }
+                for c in chunks
+            ],
+        )
+    return TutorialBaseline(collection, chat_model, model_name)
