@@ -110,12 +110,16 @@ def chunk_text(
     two passages is whole in one of them.
     """
     sentences: list[Span] = []
+    sizes: list[int] = []  # counted once per sentence: tokenising is most of a re-index's cost
     for span in sentence_spans(text):
-        if count_tokens(text[span.start : span.end]) > max_tokens:
-            sentences.extend(_split_long(text, span, count_tokens, max_tokens))
+        size = count_tokens(text[span.start : span.end])
+        if size > max_tokens:
+            pieces = _split_long(text, span, count_tokens, max_tokens)
+            sentences.extend(pieces)
+            sizes.extend(count_tokens(text[s.start : s.end]) for s in pieces)
         else:
             sentences.append(span)
-    sizes = [count_tokens(text[s.start : s.end]) for s in sentences]
+            sizes.append(size)
 
     groups: list[tuple[int, int]] = []
     i = 0

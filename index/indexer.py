@@ -19,7 +19,9 @@ from index.store import PassageStore
 from qa.errors import SourceError
 from qa.models import Passage
 
-_EMBED_BATCH = 64
+# Passages per encode call and per Chroma write: large enough that padding and per-write
+# overhead stay small next to the model, small enough that a kill loses little work.
+_EMBED_BATCH = 256
 
 
 @dataclass

@@ -8,6 +8,8 @@ import math
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
 from index.normalize import tokens
 from qa.models import Passage
 
@@ -33,28 +35,42 @@ class BM25Index:
         docs = [Counter(tokens(p.text)) for p in passages]
         self._lengths = [sum(d.values()) for d in docs]
         self._avg = (sum(self._lengths) / len(docs)) if docs else 0.0
-        self._postings: dict[str, list[tuple[int, int]]] = {}
+        postings: dict[str, list[tuple[int, int]]] = {}
         for i, doc in enumerate(docs):
             for term, tf in doc.items():
-                self._postings.setdefault(term, []).append((i, tf))
+                postings.setdefault(term, []).append((i, tf))
         n = len(docs)
         self._idf = {
             t: math.log(1 + (n - len(post) + 0.5) / (len(post) + 0.5))
-            for t, post in self._postings.items()
+            for t, post in postings.items()
         }
+        # Each posting's BM25 weight depends only on the passage, so it is computed once here
+        # and a query only adds arrays: no Python loop over postings at search time.
+        length_norm = self.k1 * (
+            1 - self.b + self.b * np.asarray(self._lengths, dtype=np.float64) / (self._avg or 1)
+        )
+        self._weights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for term, post in postings.items():
+            rows = np.fromiter((i for i, _ in post), dtype=np.int64, count=len(post))
+            tf = np.fromiter((f for _, f in post), dtype=np.float64, count=len(post))
+            weights = self._idf[term] * tf * (self.k1 + 1) / (tf + length_norm[rows])
+            self._weights[term] = (rows, weights)
 
     def search(self, query: str, n: int) -> list[tuple[Passage, float]]:
         """The `n` best passages for `query`, with their BM25 scores (only scores above 0)."""
-        scores: dict[int, float] = {}
+        scores = np.zeros(len(self.passages))
+        touched = np.zeros(len(self.passages), dtype=bool)
         for term in set(tokens(query)):
-            idf = self._idf.get(term)
-            if idf is None:
+            found = self._weights.get(term)
+            if found is None:
                 continue
-            for i, tf in self._postings[term]:
-                norm = tf + self.k1 * (1 - self.b + self.b * self._lengths[i] / (self._avg or 1))
-                scores[i] = scores.get(i, 0.0) + idf * tf * (self.k1 + 1) / norm
-        best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
-        return [(self.passages[i], s) for i, s in best]
+            rows, weights = found
+            scores[rows] += weights
+            touched[rows] = True
+        candidates = np.flatnonzero(touched)
+        # Best score first; equal scores in passage order.
+        best = candidates[np.lexsort((candidates, -scores[candidates]))][:n]
+        return [(self.passages[i], float(scores[i])) for i in best]
 
     def save(self, path: Path) -> None:
         """Write the passages the index was built from (rebuilding from them is cheap)."""

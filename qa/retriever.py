@@ -28,18 +28,21 @@ def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> dict[str, 
 
 def mmr_select(relevance: np.ndarray, vectors: np.ndarray, k: int, lambda_: float) -> list[int]:
     """Maximal marginal relevance: indices of `k` items trading relevance for novelty."""
+    n = len(relevance)
     chosen: list[int] = []
-    remaining = list(range(len(relevance)))
-    sims = vectors @ vectors.T if len(vectors) else np.zeros((0, 0))
-    while remaining and len(chosen) < k:
-
-        def gain(i: int) -> float:
-            redundancy = max((float(sims[i, j]) for j in chosen), default=0.0)
-            return lambda_ * float(relevance[i]) - (1 - lambda_) * redundancy
-
-        best = max(remaining, key=gain)
+    if n == 0 or k <= 0:
+        return chosen
+    sims = (vectors @ vectors.T).astype(np.float64)
+    relevance = np.asarray(relevance, dtype=np.float64)
+    # Similarity of each item to its closest chosen one, kept up to date (no Python loops).
+    redundancy = np.zeros(n)
+    taken = np.zeros(n, dtype=bool)
+    while len(chosen) < min(k, n):
+        gain = np.where(taken, -np.inf, lambda_ * relevance - (1 - lambda_) * redundancy)
+        best = int(np.argmax(gain))  # the first of equal gains, as max() over a list would
+        redundancy = sims[:, best] if not chosen else np.maximum(redundancy, sims[:, best])
         chosen.append(best)
-        remaining.remove(best)
+        taken[best] = True
     return chosen
 
 
@@ -107,16 +110,12 @@ class HybridRetriever:
         scores = np.array([fused[pid] for pid in ids])
         chosen = mmr_select(scores / scores.max(), matrix, k, self.mmr_lambda)
         similarity = matrix @ matrix.T
+        sources = np.array([passages[pid].source for pid in ids])
         results = []
         for i in chosen:
             p = passages[ids[i]]
-            twins = {
-                passages[ids[j]].source
-                for j in range(len(ids))
-                if j != i
-                and passages[ids[j]].source != p.source
-                and similarity[i, j] >= self.duplicate_similarity
-            }
+            near = (similarity[i] >= self.duplicate_similarity) & (sources != p.source)
+            twins = {str(s) for s in sources[near]}
             results.append(
                 RetrievedPassage(
                     id=p.id,

@@ -79,5 +79,5 @@ def test_unreachable_server_is_a_clear_error(
         update={"backend": "openai", "openai_base_url": f"http://127.0.0.1:{_free_port()}/v1"}
     )
     pipeline = build_pipeline(dead, embedder=embedder, client=chroma_client, ensure_index=True)
-    with pytest.raises(ModelUnavailableError, match="127.0.0.1"):
+    with pytest.raises(ModelUnavailableError, match=r"127\.0\.0\.1"):
         pipeline.ask("How much did Google plan to pay Scale AI this year?")

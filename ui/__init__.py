@@ -1,0 +1,1 @@
+"""The Gradio chat UI (`ui.app.build_ui`), mounted at `/` by `qa.server`."""
