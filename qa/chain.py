@@ -216,7 +216,8 @@ class AnswerChain:
         if self._answer is None:
             extract = extract_answer(standalone, passages, self.embed)
             raw = extract.text if extract else NOT_IN_ARTICLES
-            yield raw
+            if extract:
+                yield raw
         else:
             pieces: list[str] = []
             context = compact_passages(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from index.chunker import sentence_spans
 from index.normalize import tokens
@@ -19,6 +21,51 @@ class Extract:
     cited: list[int]
 
 
+AnswerType = Literal["number", "date", "name", "any"]
+
+_NUMBER_Q = re.compile(
+    r"^\s*(how (much|many|old|big|large)|what (percentage|percent|share|stake|amount|price|"
+    r"valuation|revenue)|by how much)\b",
+    re.I,
+)
+_DATE_Q = re.compile(r"^\s*(when|in what year|what year|which year|since when)\b", re.I)
+_NAME_Q = re.compile(r"^\s*(who|whom|whose)\b", re.I)
+_HAS_NUMBER = re.compile(r"\d")
+_HAS_YEAR = re.compile(
+    r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|"
+    r"july|august|september|october|november|december|monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday|ago|last year|this year)\b",
+    re.I,
+)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+
+
+def answer_type(question: str) -> AnswerType:
+    """The kind of answer a question asks for, from its first words."""
+    if _DATE_Q.match(question):
+        return "date"
+    if _NUMBER_Q.match(question):
+        return "number"
+    if _NAME_Q.match(question):
+        return "name"
+    return "any"
+
+
+def fits_type(sentence: str, question: str, wanted: AnswerType) -> bool:
+    """True when `sentence` holds an answer of the wanted kind (a name not in the question)."""
+    if wanted == "number":
+        return bool(_HAS_NUMBER.search(sentence))
+    if wanted == "date":
+        return bool(_HAS_YEAR.search(sentence))
+    if wanted == "name":
+        asked = {w.lower() for w in re.findall(r"\w+", question)}
+        return any(
+            any(part.lower() not in asked for part in name.split())
+            for name in _NAME.findall(sentence)
+        )
+    return True
+
+
 def extract_answer(
     question: str,
     passages: Sequence[RetrievedPassage],
@@ -26,13 +73,15 @@ def extract_answer(
     *,
     max_sentences: int = 2,
     min_overlap: int = 1,
+    type_ratio: float = 0.85,
 ) -> Extract | None:
     """Pick the sentences of the context that best answer `question`.
 
     A sentence scores its cosine similarity to the question plus the share of the question's
     content words it contains. The best sentence is taken, and a second one from another
     passage if it scores nearly as well and says something new. Returns None when no sentence
-    shares a content word with the question.
+    shares a content word with the question, or when no sentence close to the best holds the
+    kind of answer the question asks for (a number, a date, a name).
     """
     units: list[tuple[int, str]] = []
     for n, p in enumerate(passages, start=1):
@@ -48,11 +97,17 @@ def extract_answer(
         share = overlap / len(q_words) if q_words else 0.0
         scores.append((float(u_vecs[i] @ q_vec) + 0.5 * share, overlap))
     order = sorted(range(len(units)), key=lambda i: -scores[i][0])
-    best = order[0]
+    wanted = answer_type(question)
+    typed = [i for i in order if fits_type(units[i][1], question, wanted)]
+    # The best sentence of the right kind must be nearly as relevant as the best overall:
+    # otherwise the context talks about the subject but does not hold the asked fact.
+    if not typed or scores[typed[0]][0] < type_ratio * scores[order[0]][0]:
+        return None
+    best = typed[0]
     if scores[best][1] < min_overlap:
         return None
     chosen = [best]
-    for i in order[1:]:
+    for i in typed[1:]:
         if len(chosen) >= max_sentences:
             break
         if scores[i][0] < 0.9 * scores[best][0] or scores[i][1] < min_overlap:

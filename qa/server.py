@@ -1,0 +1,86 @@
+"""`qa serve`: one process serving the API and, mounted at `/`, the Gradio chat UI."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from fastapi import FastAPI
+
+from qa.api import QAPipeline, create_app
+from qa.errors import IndexMissingError
+from qa.feedback import FeedbackStore
+from qa.settings import Settings
+
+
+def create_server_app(settings: Settings, pipeline: QAPipeline | None = None) -> FastAPI:
+    """The full app: the API routes first, then the UI mounted at `/`.
+
+    Args:
+        settings: the configuration.
+        pipeline: an assembled pipeline (default: built here; the index must be up to date).
+    """
+    import gradio as gr
+
+    from ui.app import CSS, build_ui
+
+    if pipeline is None:
+        from qa.pipeline import build_pipeline
+
+        pipeline = build_pipeline(settings)
+    feedback = FeedbackStore(settings.data_dir / "feedback.jsonl")
+    app = create_app(pipeline, settings, feedback)
+    blocks = build_ui(pipeline, feedback)
+    # Mounted last: the API routes above take precedence over the catch-all mount.
+    return gr.mount_gradio_app(
+        app,
+        blocks,
+        path="/",
+        server_name=settings.host,
+        server_port=settings.port,
+        footer_links=["api"],
+        run_history=False,
+        css=CSS,
+        # System fonts only: the default theme would fetch Google Fonts, and we run offline.
+        theme=gr.themes.Soft(
+            font=["ui-sans-serif", "system-ui", "sans-serif"],
+            font_mono=["ui-monospace", "monospace"],
+        ),
+        ssr_mode=False,
+        mcp_server=False,
+    )
+
+
+def serve(settings: Settings, build_index: bool = False, **uvicorn_options: Any) -> int:
+    """Build the pipeline once, then serve the API and UI until interrupted.
+
+    Args:
+        settings: the configuration (`host`, `port`, `backend`, `api_key`, ...).
+        build_index: build or update the index first instead of refusing to start.
+        uvicorn_options: passed to `uvicorn.run` (e.g. `log_level`).
+
+    Returns:
+        The process exit code: 0 after a clean shutdown, 2 when the index is missing or stale.
+    """
+    import uvicorn
+
+    from qa.pipeline import build_pipeline
+
+    try:
+        pipeline = build_pipeline(settings, ensure_index=build_index)
+    except IndexMissingError as exc:
+        print(
+            f"error: {exc}\nRun `qa index` to build it (or start with `qa serve --build-index`).",
+            file=sys.stderr,
+        )
+        return 2
+    app = create_server_app(settings, pipeline)
+    print(
+        f"Serving {pipeline.passage_count} passages ({settings.backend} backend) on "
+        f"http://{settings.host}:{settings.port}/  (API docs: /docs)",
+        file=sys.stderr,
+    )
+    # Browsers keep event streams open; do not wait for them forever on Ctrl-C.
+    uvicorn_options.setdefault("timeout_graceful_shutdown", 5)
+    uvicorn.run(app, host=settings.host, port=settings.port, **uvicorn_options)
+    return 0
