@@ -15,6 +15,12 @@ class BadInputError(QAError):
     status_code = 422
 
 
+class UnauthorizedError(QAError):
+    """The API key is missing or wrong."""
+
+    status_code = 401
+
+
 class NotFoundError(QAError):
     """A named thing (a source, a model) does not exist."""
 

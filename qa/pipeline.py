@@ -37,6 +37,16 @@ class Pipeline:
     _sources: dict[str, int] = field(default_factory=dict)
 
     @property
+    def backend(self) -> str:
+        """The generator backend answering questions (`local`, `openai` or `extractive`)."""
+        return self.chain.backend
+
+    @property
+    def model(self) -> str:
+        """The generator's model name (`none` for the extractive backend)."""
+        return self.chain.model
+
+    @property
     def langchain_retriever(self) -> PassageRetriever:
         """The retriever as a LangChain `BaseRetriever`."""
         return PassageRetriever(hybrid=self.retriever, k=self.retriever.k)

@@ -7,7 +7,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from qa.api import QAPipeline, create_app
+from qa.api import create_app
+from qa.api_deps import QAPipeline
 from qa.errors import IndexMissingError
 from qa.feedback import FeedbackStore
 from qa.settings import Settings

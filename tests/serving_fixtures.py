@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -49,7 +48,6 @@ class FakePipeline:
 
     settings: Settings
     texts: dict[str, str]
-    chain: Any = field(default_factory=lambda: SimpleNamespace(backend="fake", model="fake"))
     calls: list[tuple[str, str, list[ChatTurn], int | None]] = field(default_factory=list)
 
     @classmethod
@@ -103,6 +101,14 @@ class FakePipeline:
     @property
     def passage_count(self) -> int:
         return 3 * len(self.texts)
+
+    @property
+    def backend(self) -> str:
+        return "fake"
+
+    @property
+    def model(self) -> str:
+        return "fake"
 
 
 def sse_events(body: str) -> list[tuple[str, str]]:

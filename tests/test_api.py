@@ -25,9 +25,11 @@ from serving_fixtures import (
     sse_events,
 )
 
-from qa.api import create_app, get_pipeline, get_settings, stream_tail
+from qa.api import create_app
+from qa.api_deps import get_pipeline, get_settings
 from qa.feedback import Feedback, FeedbackStore
 from qa.models import REFUSAL_MESSAGE, Answer, Citation
+from qa.openai_api import stream_tail
 from qa.settings import Settings
 
 SOURCE = sorted(p.name for p in SEEDS.glob("*.txt"))[0]
@@ -84,13 +86,20 @@ def chat(content: str, **extra: Any) -> dict[str, Any]:
 def test_health(client: TestClient) -> None:
     r = client.get("/health")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "passages": 9, "sources": 3, "backend": "fake",
-                        "model": "fake"}
+    assert r.json() == {
+        "status": "ok",
+        "passages": 9,
+        "sources": 3,
+        "backend": "fake",
+        "model": "fake",
+    }
 
 
 def test_ask_passes_question_history_and_k(client: TestClient, fake: FakePipeline) -> None:
-    history = [{"role": "user", "content": "Who is Scale AI's CEO?"},
-               {"role": "assistant", "content": "Alexander Wang [1]."}]
+    history = [
+        {"role": "user", "content": "Who is Scale AI's CEO?"},
+        {"role": "assistant", "content": "Alexander Wang [1]."},
+    ]
     r = client.post("/api/ask", json={"question": "Where is he going?", "history": history, "k": 3})
     assert r.status_code == 200
     answer = Answer.model_validate(r.json())
@@ -121,9 +130,7 @@ def test_ask_passes_question_history_and_k(client: TestClient, fake: FakePipelin
         ["not", "an", "object"],
     ],
 )
-def test_ask_rejects_bad_input_with_422(
-    client: TestClient, fake: FakePipeline, body: Any
-) -> None:
+def test_ask_rejects_bad_input_with_422(client: TestClient, fake: FakePipeline, body: Any) -> None:
     for path in ("/api/ask", "/api/ask/stream"):
         r = client.post(path, json=body)
         assert r.status_code == 422, (path, r.text)
@@ -144,10 +151,12 @@ def test_malformed_json_is_422(client: TestClient, raw: bytes) -> None:
 def test_qa_errors_map_to_their_status(client: TestClient) -> None:
     r = client.post("/api/ask", json={"question": "please explode"})
     assert r.status_code == 503
-    assert r.json() == {"error": {
-        "message": "the local model is not installed: run `qa model`",
-        "type": "ModelUnavailableError",
-    }}
+    assert r.json() == {
+        "error": {
+            "message": "the local model is not installed: run `qa model`",
+            "type": "ModelUnavailableError",
+        }
+    }
 
 
 def test_sources(client: TestClient) -> None:
@@ -162,8 +171,15 @@ def test_sources(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["nope.txt", "..%2Fpyproject.toml", "%2E%2E%2F%2E%2E%2Fpyproject.toml", "..",
-     "%2Fetc%2Fpasswd", "pyproject.toml", f"..%2Fseeds%2F{SOURCE}"],
+    [
+        "nope.txt",
+        "..%2Fpyproject.toml",
+        "%2E%2E%2F%2E%2E%2Fpyproject.toml",
+        "..",
+        "%2Fetc%2Fpasswd",
+        "pyproject.toml",
+        f"..%2Fseeds%2F{SOURCE}",
+    ],
 )
 def test_unknown_or_traversing_source_is_404(client: TestClient, name: str) -> None:
     r = client.get(f"/api/sources/{name}")
@@ -208,16 +224,22 @@ def test_stream_refusal(client: TestClient) -> None:
 
 
 def test_chat_completion(client: TestClient, fake: FakePipeline) -> None:
-    r = client.post("/v1/chat/completions", json={
-        "model": "newsqa",
-        "temperature": 0.2,
-        "messages": [
-            {"role": "system", "content": "You are helpful."},
-            {"role": "user", "content": "Who is Scale AI's CEO?"},
-            {"role": "assistant", "content": "Alexander Wang [1].\n\nSources:\n[1] a.txt [0:9]"},
-            {"role": "user", "content": [{"type": "text", "text": QUESTION}]},
-        ],
-    })
+    r = client.post(
+        "/v1/chat/completions",
+        json={
+            "model": "newsqa",
+            "temperature": 0.2,
+            "messages": [
+                {"role": "system", "content": "You are helpful."},
+                {"role": "user", "content": "Who is Scale AI's CEO?"},
+                {
+                    "role": "assistant",
+                    "content": "Alexander Wang [1].\n\nSources:\n[1] a.txt [0:9]",
+                },
+                {"role": "user", "content": [{"type": "text", "text": QUESTION}]},
+            ],
+        },
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["object"] == "chat.completion" and body["model"] == "newsqa"
@@ -229,7 +251,9 @@ def test_chat_completion(client: TestClient, fake: FakePipeline) -> None:
     _, question, history, _ = fake.calls[-1]
     assert question == QUESTION
     assert [(t.role, t.content) for t in history] == [
-        ("user", "Who is Scale AI's CEO?"), ("assistant", "Alexander Wang [1].")]
+        ("user", "Who is Scale AI's CEO?"),
+        ("assistant", "Alexander Wang [1]."),
+    ]
 
 
 def test_chat_completion_refusal_has_no_sources(client: TestClient) -> None:
@@ -276,8 +300,13 @@ def test_chat_completion_stream_error(client: TestClient) -> None:
         {"model": "newsqa"},
         chat("   "),
         chat("x" * 2001),
-        {"model": "newsqa", "messages": [{"role": "user", "content": "Hi?"},
-                                         {"role": "assistant", "content": "Hello"}]},
+        {
+            "model": "newsqa",
+            "messages": [
+                {"role": "user", "content": "Hi?"},
+                {"role": "assistant", "content": "Hello"},
+            ],
+        },
         {"model": "newsqa", "messages": [{"role": "system", "content": "Only a system"}]},
         {"model": "newsqa", "messages": [{"role": "tool", "content": "x"}]},
         {"model": "newsqa", "messages": [{"role": "wizard", "content": "x"}]},
@@ -313,16 +342,28 @@ def test_models(client: TestClient) -> None:
     [
         ("Meta takes 49% [1].", "Meta takes 49% [1].", ""),
         ("Meta takes 49%. [1]", "Meta takes 49% [1].", ""),
-        ("Meta takes 49% [1].", "Meta takes 49% [1]. The sources disagree [2].",
-         " The sources disagree [2]."),
+        (
+            "Meta takes 49% [1].",
+            "Meta takes 49% [1]. The sources disagree [2].",
+            " The sources disagree [2].",
+        ),
         ("NOT IN ARTICLES", REFUSAL_MESSAGE, "\n\n" + REFUSAL_MESSAGE),
-        ("Meta takes 49% [2].", "Meta takes 49% [1].",
-         "\n\nWith checked citations: Meta takes 49% [1]."),
+        (
+            "Meta takes 49% [2].",
+            "Meta takes 49% [1].",
+            "\n\nWith checked citations: Meta takes 49% [1].",
+        ),
     ],
 )
 def test_stream_tail(streamed: str, final: str, tail: str) -> None:
-    answer = Answer(question="q", standalone_question="q", answer=final,
-                    refused=final == REFUSAL_MESSAGE, backend="x", model="x")
+    answer = Answer(
+        question="q",
+        standalone_question="q",
+        answer=final,
+        refused=final == REFUSAL_MESSAGE,
+        backend="x",
+        model="x",
+    )
     assert stream_tail(streamed, answer) == tail
 
 
@@ -331,13 +372,21 @@ def test_stream_tail(streamed: str, final: str, tail: str) -> None:
 
 def test_api_key_guards_api_and_v1_only(app: FastAPI, client: TestClient) -> None:
     keyed(app, "s3cret")
-    guarded = [("POST", "/api/ask", {"question": QUESTION}), ("GET", "/api/sources", None),
-               ("GET", f"/api/sources/{SOURCE}", None), ("GET", "/v1/models", None),
-               ("POST", "/v1/chat/completions", chat(QUESTION)),
-               ("POST", "/api/ask/stream", {"question": QUESTION})]
+    guarded = [
+        ("POST", "/api/ask", {"question": QUESTION}),
+        ("GET", "/api/sources", None),
+        ("GET", f"/api/sources/{SOURCE}", None),
+        ("GET", "/v1/models", None),
+        ("POST", "/v1/chat/completions", chat(QUESTION)),
+        ("POST", "/api/ask/stream", {"question": QUESTION}),
+    ]
     for method, path, body in guarded:
-        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret"},
-                        {"Authorization": "Basic czNjcmV0"}):
+        for headers in (
+            {},
+            {"Authorization": "Bearer wrong"},
+            {"Authorization": "s3cret"},
+            {"Authorization": "Basic czNjcmV0"},
+        ):
             r = client.request(method, path, json=body, headers=headers)
             assert r.status_code == 401, (path, headers)
             assert r.headers["www-authenticate"] == "Bearer"
@@ -361,14 +410,24 @@ def test_feedback_is_appended(app: FastAPI, client: TestClient, tmp_path: Path) 
     app.state.feedback, saved = store, app.state.feedback
     try:
         answer = client.post("/api/ask", json={"question": QUESTION}).json()
-        r = client.post("/api/feedback", json={
-            "rating": "down", "question": answer["question"], "answer": answer["answer"],
-            "standalone_question": answer["standalone_question"],
-            "citations": answer["citations"], "comment": "wrong source",
-        })
+        r = client.post(
+            "/api/feedback",
+            json={
+                "rating": "down",
+                "question": answer["question"],
+                "answer": answer["answer"],
+                "standalone_question": answer["standalone_question"],
+                "citations": answer["citations"],
+                "comment": "wrong source",
+            },
+        )
         assert r.status_code == 201
-        assert client.post("/api/feedback", json={"rating": "meh", "question": "q",
-                                                  "answer": "a"}).status_code == 422
+        assert (
+            client.post(
+                "/api/feedback", json={"rating": "meh", "question": "q", "answer": "a"}
+            ).status_code
+            == 422
+        )
     finally:
         app.state.feedback = saved
     [record] = store.read()
@@ -381,8 +440,14 @@ def test_feedback_store_is_thread_safe(tmp_path: Path) -> None:
     cite = Citation(n=1, source="a.txt", start=0, end=5, text="hello", score=0.5)
 
     def rate(i: int) -> None:
-        store.record(Feedback(rating="up" if i % 2 else "down", question=f"q{i}" * 200,
-                              answer="a" * 5000, citations=[cite]))
+        store.record(
+            Feedback(
+                rating="up" if i % 2 else "down",
+                question=f"q{i}" * 200,
+                answer="a" * 5000,
+                citations=[cite],
+            )
+        )
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(rate, range(200)))
@@ -397,16 +462,32 @@ def test_feedback_store_is_thread_safe(tmp_path: Path) -> None:
 def test_openapi_documents_every_endpoint(app: FastAPI) -> None:
     schema = app.openapi()
     assert set(schema["paths"]) >= {
-        "/health", "/api/ask", "/api/ask/stream", "/api/sources", "/api/sources/{name}",
-        "/api/feedback", "/v1/chat/completions", "/v1/models"}
+        "/health",
+        "/api/ask",
+        "/api/ask/stream",
+        "/api/sources",
+        "/api/sources/{name}",
+        "/api/feedback",
+        "/v1/chat/completions",
+        "/v1/models",
+    }
     ask = schema["paths"]["/api/ask"]["post"]
     assert ask["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
-        "/AskRequest")
-    assert "text/event-stream" in schema["paths"]["/api/ask/stream"]["post"]["responses"]["200"][
-        "content"]
-    assert {"AskRequest", "Answer", "ChatCompletionRequest", "ChatCompletionResponse",
-            "HealthResponse", "SourceDetail", "ErrorResponse"} <= set(
-        schema["components"]["schemas"])
+        "/AskRequest"
+    )
+    assert (
+        "text/event-stream"
+        in schema["paths"]["/api/ask/stream"]["post"]["responses"]["200"]["content"]
+    )
+    assert {
+        "AskRequest",
+        "Answer",
+        "ChatCompletionRequest",
+        "ChatCompletionResponse",
+        "HealthResponse",
+        "SourceDetail",
+        "ErrorResponse",
+    } <= set(schema["components"]["schemas"])
 
 
 class SlowPipeline(FakePipeline):
@@ -444,7 +525,7 @@ def test_blocking_calls_do_not_block_the_event_loop(app: FastAPI, fake: FakePipe
 
 
 def test_stream_worker_stops_when_the_client_goes_away() -> None:
-    from qa.api import iterate_in_thread
+    from qa.api_deps import iterate_in_thread
 
     produced: list[int] = []
     closed = threading.Event()
@@ -493,11 +574,16 @@ def test_real_refusal(real_client: TestClient) -> None:
 
 
 def test_real_follow_up_uses_history(real_client: TestClient) -> None:
-    r = real_client.post("/api/ask", json={
-        "question": "And how much did it spend last year?",
-        "history": [{"role": "user", "content": "How much did Google plan to pay Scale AI?"},
-                    {"role": "assistant", "content": "About $200 million [1]."}],
-    })
+    r = real_client.post(
+        "/api/ask",
+        json={
+            "question": "And how much did it spend last year?",
+            "history": [
+                {"role": "user", "content": "How much did Google plan to pay Scale AI?"},
+                {"role": "assistant", "content": "About $200 million [1]."},
+            ],
+        },
+    )
     answer = r.json()
     assert answer["standalone_question"] != answer["question"]
     assert "150" in answer["answer"]
@@ -519,8 +605,7 @@ def test_real_chat_completion(real_client: TestClient) -> None:
     content = body["choices"][0]["message"]["content"]
     assert "\n\nSources:\n[" in content and body["citations"]
     r = real_client.post("/v1/chat/completions", json=chat(QUESTION, stream=True))
-    chunks = [json.loads(line[6:]) for line in r.text.split("\n")
-              if line.startswith("data: {")]
+    chunks = [json.loads(line[6:]) for line in r.text.split("\n") if line.startswith("data: {")]
     streamed = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
     assert "\n\nSources:\n[" in streamed and chunks[-1]["citations"] == body["citations"]
 
@@ -544,14 +629,26 @@ def test_answer_formatting_and_history() -> None:
     from ui.app import REFUSAL_LABEL, format_answer, history_turns, source_choices
 
     cite = Citation(n=1, source="a.txt", start=3, end=9, text="Meta takes 49%", score=0.8)
-    answer = Answer(question="q", standalone_question="q", answer="Meta takes 49% [1].",
-                    refused=False, citations=[cite], backend="extractive", model="none")
+    answer = Answer(
+        question="q",
+        standalone_question="q",
+        answer="Meta takes 49% [1].",
+        refused=False,
+        citations=[cite],
+        backend="extractive",
+        model="none",
+    )
     shown = format_answer(answer)
     assert REFUSAL_LABEL not in shown and "**[1]** `a.txt`" in shown
-    refusal = answer.model_copy(update={"refused": True, "answer": REFUSAL_MESSAGE,
-                                        "citations": []})
+    refusal = answer.model_copy(
+        update={"refused": True, "answer": REFUSAL_MESSAGE, "citations": []}
+    )
     assert format_answer(refusal).startswith(f'<span class="qa-refusal">{REFUSAL_LABEL}</span>')
     assert source_choices([cite]) == [("[1] a.txt [3:9]", 0)]
     turns = history_turns({"3": refusal.model_dump(), "1": answer.model_dump()})
     assert [(t.role, t.content) for t in turns] == [
-        ("user", "q"), ("assistant", answer.answer), ("user", "q"), ("assistant", REFUSAL_MESSAGE)]
+        ("user", "q"),
+        ("assistant", answer.answer),
+        ("user", "q"),
+        ("assistant", REFUSAL_MESSAGE),
+    ]

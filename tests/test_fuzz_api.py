@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from serving_fixtures import FakePipeline, real_pipeline
 
-from qa.api import create_app, get_feedback_store, get_pipeline, get_settings
+from qa.api import create_app
+from qa.api_deps import get_feedback_store, get_pipeline, get_settings
 from qa.feedback import FeedbackStore
 from qa.settings import Settings
 
@@ -35,11 +36,13 @@ def real_app(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterato
     root = tmp_path_factory.mktemp("fuzz")
     pipeline = real_pipeline(root, embedder)
     store = FeedbackStore(root / "feedback.jsonl")
-    app.dependency_overrides.update({
-        get_pipeline: lambda: pipeline,
-        get_settings: lambda: pipeline.settings,
-        get_feedback_store: lambda: store,
-    })
+    app.dependency_overrides.update(
+        {
+            get_pipeline: lambda: pipeline,
+            get_settings: lambda: pipeline.settings,
+            get_feedback_store: lambda: store,
+        }
+    )
     yield
     app.dependency_overrides.clear()
 

@@ -1,6 +1,6 @@
 """Scoring: pure functions from (item, prediction, evidence spans) to numbers.
 
-Definitions (see eval/METRICS.md):
+Definitions (see README.md, "Evaluation"):
 - an item is *answerable* when it lists acceptable answers, *unanswerable* when the list is empty;
 - a prediction *matches* when its answer contains an acceptable answer after `match_key`
   normalisation, on word boundaries ("$ 200 million" matches "$200 million", "49 %" matches
