@@ -430,3 +430,13 @@ def test_extractive_pipeline_on_the_whole_file(
     assert overall["errors"] == 0
     assert overall["recall_at_k"] >= 0.8
     assert overall["answer_accuracy"] >= 0.6
+
+
+def test_stage_latencies_cover_the_items_that_ran_each_stage() -> None:
+    from qa.evaluation.metrics import stage_latencies
+
+    stages = stage_latencies(
+        [{"retrieve": 10.0, "total": 20.0}, {"retrieve": 30.0, "generate": 5.0, "total": 40.0}]
+    )
+    assert stages["retrieve"] == {"p50": 20.0, "p95": 29.0, "items": 2}
+    assert stages["generate"] == {"p50": 5.0, "p95": 5.0, "items": 1}

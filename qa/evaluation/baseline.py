@@ -103,9 +103,7 @@ class TutorialBaseline:
             )
         ]
 
-    def ask(
-        self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
-    ) -> Answer:
+    def ask(self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None) -> Answer:
         """Answer like the tutorial: no history, always the top 4 chunks, all of them cited.
 
         `history` and `k` are accepted for interface parity and ignored.

@@ -57,9 +57,7 @@ class LineError:
         return f"line {self.line}: {self.message}"
 
 
-def load_qa(
-    path: Path, seeds_dir: Path | None = None
-) -> tuple[list[QAItem], list[LineError]]:
+def load_qa(path: Path, seeds_dir: Path | None = None) -> tuple[list[QAItem], list[LineError]]:
     """Read an evaluation file.
 
     Args:

@@ -44,9 +44,7 @@ class Span:
 
     def overlaps(self, other: Span | PassageRef) -> bool:
         """True when both spans are in the same source and share at least one character."""
-        return (
-            self.source == other.source and self.start < other.end and other.start < self.end
-        )
+        return self.source == other.source and self.start < other.end and other.start < self.end
 
 
 @dataclass(frozen=True)
@@ -165,6 +163,20 @@ def summarize(scores: Sequence[ItemScore]) -> dict[str, Metrics | dict[str, Metr
     return {
         "overall": aggregate(scores),
         "by_kind": {kind: aggregate([s for s in scores if s.kind == kind]) for kind in kinds},
+    }
+
+
+def stage_latencies(timings: Sequence[Mapping[str, float]]) -> dict[str, dict[str, float | None]]:
+    """p50/p95 of each pipeline stage (rewrite, retrieve, generate, verify, total) in ms, over
+    the items that ran that stage."""
+    stages = list(dict.fromkeys(stage for t in timings for stage in t))
+    return {
+        stage: {
+            "p50": percentile([t[stage] for t in timings if stage in t], 50),
+            "p95": percentile([t[stage] for t in timings if stage in t], 95),
+            "items": sum(stage in t for t in timings),
+        }
+        for stage in stages
     }
 
 

@@ -31,6 +31,7 @@ class Prediction(BaseModel):
     retrieved: list[PassageRef] = Field(default_factory=list)
     latency_ms: float = 0.0
     prompt_tokens: int = 0
+    timings_ms: dict[str, float] = Field(default_factory=dict)
     error: str | None = None
 
 
@@ -39,9 +40,7 @@ def refs(citations: Iterable[Citation]) -> list[PassageRef]:
     return [PassageRef(source=c.source, start=c.start, end=c.end, text=c.text) for c in citations]
 
 
-def from_answer(
-    item_id: str, kind: str | None, answer: Answer, wall_ms: float
-) -> Prediction:
+def from_answer(item_id: str, kind: str | None, answer: Answer, wall_ms: float) -> Prediction:
     """A prediction from a pipeline `Answer`; latency is the answer's own total when it has one."""
     return Prediction(
         id=item_id,
@@ -53,6 +52,7 @@ def from_answer(
         retrieved=refs(answer.retrieved),
         latency_ms=round(answer.timings_ms.get("total", wall_ms), 1),
         prompt_tokens=answer.prompt_tokens,
+        timings_ms=answer.timings_ms,
     )
 
 

@@ -59,8 +59,10 @@ def format_table(report: dict[str, Any]) -> str:
     rows = [header, *metric_rows(report)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = [
-        "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
-                  for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
         for row in rows
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -69,7 +71,20 @@ def format_table(report: dict[str, Any]) -> str:
         f"{overall['items']} items: {overall['answerable']} answerable,"
         f" {overall['unanswerable']} unanswerable"
     )
+    stages = report["ours"].get("stages_ms") or {}
+    if stages:
+        lines.append(
+            "Stages p50/p95 ms: "
+            + ", ".join(
+                f"{name} {fmt_ms(v['p50'])}/{fmt_ms(v['p95'])}" for name, v in stages.items()
+            )
+        )
     return "\n".join(lines)
+
+
+def fmt_ms(value: float | None) -> str:
+    """Milliseconds as a whole number, or a dash when undefined."""
+    return "–" if value is None else f"{value:.0f}"
 
 
 def format_markdown(report: dict[str, Any]) -> str:
@@ -92,6 +107,14 @@ def format_markdown(report: dict[str, Any]) -> str:
         for kind, m in report["ours"]["by_kind"].items()
     ]
     out += _md_table(["Kind", "Items", *(LABELS[n] for n in _KIND_COLUMNS)], kind_rows)
+    stages = report["ours"].get("stages_ms") or {}
+    if stages:
+        stage_rows = [
+            [name, fmt_ms(v["p50"]), fmt_ms(v["p95"]), str(v["items"])]
+            for name, v in stages.items()
+        ]
+        out += ["", "## Latency by stage (ms)", ""]
+        out += _md_table(["Stage", "p50", "p95", "Items"], stage_rows)
     missed = [
         f"`{i['id']}`" + (" (error)" if i["error"] else "")
         for i in report["ours"].get("items", [])

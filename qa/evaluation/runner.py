@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from qa.errors import QAError
 from qa.evaluation.dataset import QAItem
-from qa.evaluation.metrics import evidence_spans, score_item, summarize
+from qa.evaluation.metrics import evidence_spans, score_item, stage_latencies, summarize
 from qa.evaluation.records import Prediction, from_answer, write_predictions
 from qa.evaluation.report import write_report
 from qa.models import Answer, ChatTurn
@@ -64,6 +64,7 @@ def score_run(
         for item, pred in zip(items, predictions, strict=True)
     ]
     summary: dict[str, Any] = dict(summarize(scores))
+    summary["stages_ms"] = stage_latencies([p.timings_ms for p in predictions if not p.error])
     summary["items"] = [vars(s) for s in scores]
     return summary
 
