@@ -52,8 +52,8 @@ class BM25Index:
         self._weights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for term, post in postings.items():
             rows = np.fromiter((i for i, _ in post), dtype=np.int64, count=len(post))
-            tf = np.fromiter((f for _, f in post), dtype=np.float64, count=len(post))
-            weights = self._idf[term] * tf * (self.k1 + 1) / (tf + length_norm[rows])
+            freqs = np.fromiter((f for _, f in post), dtype=np.float64, count=len(post))
+            weights = self._idf[term] * freqs * (self.k1 + 1) / (freqs + length_norm[rows])
             self._weights[term] = (rows, weights)
 
     def search(self, query: str, n: int) -> list[tuple[Passage, float]]:
