@@ -8,11 +8,45 @@ prompt (never from the citation: a citation still names the whole passage's span
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
 
 from index.chunker import sentence_spans
 from index.normalize import tokens
 from qa.citations import Embed
 from qa.models import RetrievedPassage
+
+
+@dataclass(frozen=True)
+class ScoredSentences:
+    """The sentences of a context, each with the passage it belongs to and its relevance."""
+
+    passage: list[int]  # 0-based index of the sentence's passage
+    text: list[str]
+    score: list[float]  # cosine similarity to the question + half the question-word share
+    overlap: list[int]  # question content words the sentence holds
+    vectors: np.ndarray  # one unit vector per sentence
+
+
+def score_sentences(
+    question: str, passages: Sequence[RetrievedPassage], embed: Embed
+) -> ScoredSentences:
+    """Split the passages into sentences and score each one's relevance to `question`."""
+    owner: list[int] = []
+    texts: list[str] = []
+    for i, p in enumerate(passages):
+        for s in sentence_spans(p.text):
+            owner.append(i)
+            texts.append(p.text[s.start : s.end])
+    vectors = embed([question, *texts])
+    q_words = set(tokens(question))
+    overlap = [len(q_words & set(tokens(t))) for t in texts]
+    score = [
+        float(vectors[k + 1] @ vectors[0]) + 0.5 * (overlap[k] / len(q_words) if q_words else 0.0)
+        for k in range(len(texts))
+    ]
+    return ScoredSentences(owner, texts, score, overlap, vectors[1:])
 
 
 def compact_passages(
@@ -24,32 +58,24 @@ def compact_passages(
 ) -> list[RetrievedPassage]:
     """Copies of `passages` whose text keeps the sentences relevant to `question`.
 
-    A sentence stays when its relevance (cosine similarity to the question plus the share of
-    the question's words it holds) is at least `keep_ratio` times the best sentence's in the
-    whole context; each passage keeps at least its best sentence, and kept sentences stay in
-    order. `keep_ratio=0` keeps everything.
+    A sentence stays when its relevance (`score_sentences`) is at least `keep_ratio` times the
+    best sentence's in the whole context; each passage keeps at least its best sentence, and
+    kept sentences stay in order. `keep_ratio=0` keeps everything.
     """
     if keep_ratio <= 0 or not passages:
         return list(passages)
-    units: list[tuple[int, int, int]] = []
-    for i, p in enumerate(passages):
-        units.extend((i, s.start, s.end) for s in sentence_spans(p.text))
-    texts = [passages[i].text[a:b] for i, a, b in units]
-    vectors = embed([question, *texts])
-    q_words = set(tokens(question))
-    scores = []
-    for k, text in enumerate(texts):
-        share = len(q_words & set(tokens(text))) / len(q_words) if q_words else 0.0
-        scores.append(float(vectors[k + 1] @ vectors[0]) + 0.5 * share)
-    cutoff = keep_ratio * max(scores)
+    scored = score_sentences(question, passages, embed)
+    if not scored.text:
+        return list(passages)
+    cutoff = keep_ratio * max(scored.score)
     compacted = []
     for i, p in enumerate(passages):
-        mine = [k for k, u in enumerate(units) if u[0] == i]
+        mine = [k for k, owner in enumerate(scored.passage) if owner == i]
         if not mine:
             compacted.append(p)
             continue
-        best = max(mine, key=lambda k: scores[k])
-        kept = [k for k in mine if k == best or scores[k] >= cutoff]
-        text = " ".join(texts[k] for k in kept)
+        best = max(mine, key=lambda k: scored.score[k])
+        kept = [k for k in mine if k == best or scored.score[k] >= cutoff]
+        text = " ".join(scored.text[k] for k in kept)
         compacted.append(p.model_copy(update={"text": text}))
     return compacted

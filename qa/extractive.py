@@ -7,9 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from index.chunker import sentence_spans
-from index.normalize import tokens
 from qa.citations import Embed
+from qa.context import score_sentences
 from qa.models import RetrievedPassage
 
 
@@ -83,19 +82,12 @@ def extract_answer(
     shares a content word with the question, or when no sentence close to the best holds the
     kind of answer the question asks for (a number, a date, a name).
     """
-    units: list[tuple[int, str]] = []
-    for n, p in enumerate(passages, start=1):
-        units.extend((n, p.text[s.start : s.end]) for s in sentence_spans(p.text))
-    if not units:
+    scored = score_sentences(question, passages, embed)
+    if not scored.text:
         return None
-    q_words = set(tokens(question))
-    vectors = embed([question] + [u[1] for u in units])
-    q_vec, u_vecs = vectors[0], vectors[1:]
-    scores = []
-    for i, (_, text) in enumerate(units):
-        overlap = len(q_words & set(tokens(text)))
-        share = overlap / len(q_words) if q_words else 0.0
-        scores.append((float(u_vecs[i] @ q_vec) + 0.5 * share, overlap))
+    units = [(i + 1, text) for i, text in zip(scored.passage, scored.text, strict=True)]
+    scores = list(zip(scored.score, scored.overlap, strict=True))
+    u_vecs = scored.vectors
     order = sorted(range(len(units)), key=lambda i: -scores[i][0])
     wanted = answer_type(question)
     typed = [i for i in order if fits_type(units[i][1], question, wanted)]
