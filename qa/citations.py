@@ -15,9 +15,11 @@ from qa.models import Citation, RetrievedPassage
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 
-_MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_GROUP = r"\[\d+(?:\s*[,;]\s*\d+)*\]"
+# A run of markers, however the model separates them: "[1][2]", "[1, 2]", "[1], [2] and [3]".
+_MARKER = re.compile(rf"\s*{_GROUP}(?:\s*(?:[,;]|and)?\s*{_GROUP})*")
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
-_LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+")
+_LEADING_MARKERS = re.compile(rf"^{_MARKER.pattern}")
 _META = re.compile(
     r"^(this|that|the|which)?\s*(information|answer|fact|statement)?\s*(is|was)?\s*"
     r"(supported|stated|mentioned|found|given|based|shown|confirmed|cited)\b.*\bpassages?\b",
@@ -55,12 +57,15 @@ def split_cited(answer: str) -> list[CitedSentence]:
             result[-1].cited.extend(_marker_numbers(lead.group()))
             piece = piece[lead.end() :]
         text = _MARKER.sub("", piece).strip()
-        if text and _META.match(text) and result:
-            # "This is supported by passage [1]." cites for the sentence before it.
-            result[-1].cited.extend(_marker_numbers(piece))
-            continue
-        if text:
-            result.append(CitedSentence(text, _marker_numbers(piece)))
+        wordless = not re.search(r"\w", text)
+        if wordless or _META.match(text):
+            # "This is supported by passage [1]." or a stray ", [3]" cites for the sentence
+            # before it.
+            if result:
+                result[-1].cited.extend(_marker_numbers(piece))
+            if wordless or result:
+                continue
+        result.append(CitedSentence(text, _marker_numbers(piece)))
     return result
 
 
@@ -77,7 +82,7 @@ def _with_markers(text: str, numbers: Sequence[int]) -> str:
 
 
 def _marker_numbers(text: str) -> list[int]:
-    return [int(n) for m in _MARKER.finditer(text) for n in re.findall(r"\d+", m.group(1))]
+    return [int(n) for m in _MARKER.finditer(text) for n in re.findall(r"\d+", m.group())]
 
 
 def _numbers(text: str) -> set[str]:
@@ -213,7 +218,8 @@ def find_conflicts(
     number_alignment: float = 0.8,
 ) -> list[Conflict]:
     """Statements in other sources that align with `evidence` but name a different role or
-    number (for example one article's "CFO said" against another's "CEO said").
+    number (for example one article's "CFO said" against another's "CEO said"). Only roles
+    and numbers that `evidence` itself states count.
 
     Args:
         evidence: the answer text (markers removed) whose claims are checked.
@@ -239,10 +245,14 @@ def find_conflicts(
         idx = [i for i, u in enumerate(units) if u[0] == n]
         if idx:
             anchors.append(max(idx, key=lambda i: float(relevance[i])))
+    # Only a disagreement on what the answer itself states matters: an answer about when
+    # something happened does not conflict with sources differing on who announced it.
+    stated_roles, stated_nums = _salient(evidence)
     conflicts: list[Conflict] = []
     seen: set[tuple[int, int]] = set()
     for a in anchors:
         a_roles, a_nums = _salient(units[a][1])
+        a_roles, a_nums = a_roles & stated_roles, a_nums & stated_nums
         for b, (n_b, text_b) in enumerate(units):
             n_a = units[a][0]
             if passages[n_b - 1].source == passages[n_a - 1].source:

@@ -118,3 +118,44 @@ def test_unsupported_sentences_are_left_out(embedder: Embedder) -> None:
         embedder.encode_documents,
     )
     assert result.text == "Scale was worth $14 billion [2]."
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Scale was worth $14 billion. [1], [2] and [3]",
+        "Scale was worth $14 billion [1], [2], [3].",
+        "Scale was worth $14 billion [1]. ,, [2][3]",
+    ],
+)
+def test_separated_markers_cite_the_sentence_before(answer: str) -> None:
+    parts = split_cited(answer)
+    assert [(p.text, p.cited) for p in parts] == [("Scale was worth $14 billion.", [1, 2, 3])]
+
+
+def test_stray_markers_are_verified_not_passed_through(embedder: Embedder) -> None:
+    result = verify_citations(
+        "Scale was worth $14 billion before the deal [2]. ,, [1][4]",
+        _passages(TEXTS),
+        embedder.encode_documents,
+    )
+    assert result.text == "Scale was worth $14 billion before the deal [2]."
+    assert [c.n for c in result.citations] == [2]
+    assert sorted(result.dropped) == [1, 4]
+
+
+def test_no_conflict_on_what_the_answer_does_not_state(embedder: Embedder) -> None:
+    passages = _passages(
+        [
+            "Openai's CFO said on Friday that the company will continue to work with Scale AI.",
+            "The OpenAI CEO said on Friday that the company would continue to work with Scale.",
+        ],
+        ["a.txt", "b.txt"],
+    )
+    found = find_conflicts(
+        "OpenAI said on Friday that it will keep working with Scale AI.",
+        [1],
+        passages,
+        embedder.encode_documents,
+    )
+    assert found == []
