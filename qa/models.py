@@ -77,6 +77,10 @@ class Answer(BaseModel):
     model: str
     timings_ms: dict[str, float] = Field(default_factory=dict)
     prompt_tokens: int = 0
+    cached_prompt_tokens: int = Field(
+        default=0,
+        description="Prompt tokens the model reused from its cache instead of evaluating again",
+    )
     completion_tokens: int = 0
 
 

@@ -113,12 +113,19 @@ class ChatChoice(BaseModel):
     finish_reason: Literal["stop"] = "stop"
 
 
+class PromptTokensDetails(BaseModel):
+    """The part of the prompt the model reused from its cache."""
+
+    cached_tokens: int = 0
+
+
 class Usage(BaseModel):
     """Token counts as the generator reported them (0 for the extractive backend)."""
 
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
+    prompt_tokens_details: PromptTokensDetails = Field(default_factory=PromptTokensDetails)
 
 
 class ChatCompletionResponse(BaseModel):
@@ -243,6 +250,7 @@ def _usage(answer: Answer) -> Usage:
         prompt_tokens=answer.prompt_tokens,
         completion_tokens=answer.completion_tokens,
         total_tokens=answer.prompt_tokens + answer.completion_tokens,
+        prompt_tokens_details=PromptTokensDetails(cached_tokens=answer.cached_prompt_tokens),
     )
 
 

@@ -85,7 +85,7 @@ class FakePipeline:
             question=question, standalone_question=question, answer=f"{text[:end]} [1]",
             refused=False, citations=[citation], retrieved=[citation], backend="fake",
             model="fake", timings_ms={"retrieval_ms": 1.0, "generation_ms": 2.0},
-            prompt_tokens=10, completion_tokens=5,
+            prompt_tokens=10, cached_prompt_tokens=4, completion_tokens=5,
         )
 
     def sources(self) -> list[FakeSource]:

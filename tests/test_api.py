@@ -247,7 +247,12 @@ def test_chat_completion(client: TestClient, fake: FakePipeline) -> None:
     assert body["choices"][0]["finish_reason"] == "stop"
     assert f"\n\nSources:\n[1] {SOURCE} [0:" in content
     assert body["citations"][0]["source"] == SOURCE and body["refused"] is False
-    assert body["usage"] == {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+    assert body["usage"] == {
+        "prompt_tokens": 10,
+        "completion_tokens": 5,
+        "total_tokens": 15,
+        "prompt_tokens_details": {"cached_tokens": 4},
+    }
     _, question, history, _ = fake.calls[-1]
     assert question == QUESTION
     assert [(t.role, t.content) for t in history] == [

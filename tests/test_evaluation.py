@@ -62,11 +62,12 @@ def item(item_id: str, answers: list[str], quotes: Sequence[tuple[str, str]] = (
 
 def pred(item_id: str, answer: str = "", *, refused: bool = False,
          citations: Sequence[PassageRef] = (), retrieved: Sequence[PassageRef] = (),
-         latency: float = 0.0, tokens: int = 0, error: str | None = None) -> Prediction:
+         latency: float = 0.0, tokens: int = 0, cached: int = 0,
+         error: str | None = None) -> Prediction:
     return Prediction(
         id=item_id, question=f"question {item_id}?", answer=answer, refused=refused,
         citations=list(citations), retrieved=list(retrieved), latency_ms=latency,
-        prompt_tokens=tokens, error=error,
+        prompt_tokens=tokens, cached_prompt_tokens=cached, error=error,
     )
 
 
@@ -129,7 +130,7 @@ def scored() -> list[ItemScore]:
     preds = [
         # right answer; evidence at rank 2; one of two citations supported
         pred("q1", "Alpha paid $ 200 million [1].", citations=[HIT_A1, MISS_A],
-             retrieved=[MISS_A, HIT_A1], latency=100, tokens=50),
+             retrieved=[MISS_A, HIT_A1], latency=100, tokens=50, cached=40),
         # right answer; one of two quotes retrieved, at rank 1; its only citation unsupported
         pred("q2", "It is 49 %.", citations=[MISS_A], retrieved=[HIT_B, MISS_A],
              latency=200, tokens=70),
@@ -177,6 +178,7 @@ def test_aggregate_metrics_exact_numbers() -> None:
         "latency_p50_ms": pytest.approx(300),
         "latency_p95_ms": pytest.approx(480),
         "mean_prompt_tokens": pytest.approx(30),
+        "mean_new_prompt_tokens": pytest.approx(22),  # q1 had 40 of its 50 from the cache
     }
 
 
@@ -236,6 +238,10 @@ class FakePipeline:
     def __init__(self, replies: dict[str, Answer]) -> None:
         self.replies = replies
         self.calls: list[tuple[str, list[ChatTurn], int | None]] = []
+        self.warmed_up = False
+
+    def warm_up(self) -> None:
+        self.warmed_up = True
 
     def ask(self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None) -> Answer:
         self.calls.append((question, list(history), k))
@@ -340,6 +346,7 @@ def test_evaluate_command_gates_on_min_accuracy(
     settings = Settings(seeds_dir=tmp_path, data_dir=tmp_path / "data", backend="extractive")
 
     assert evaluate_command(settings, eval_args(qa, tmp_path / "o1", min_accuracy=0.5)) == 0
+    assert fake.warmed_up
     assert evaluate_command(settings, eval_args(qa, tmp_path / "o2", min_accuracy=0.9)) == 1
     assert evaluate_command(settings, eval_args(qa, tmp_path / "o3", limit=1,
                                                 baseline=True)) == 0

@@ -296,7 +296,49 @@ def test_stream_matches_invoke_at_temperature_zero(smol: ChatLlamaCpp) -> None:
     assert len([c for c in chunks if c.content]) > 3
     assert "".join(str(c.content) for c in chunks) == reply.content
     assert chunks[-1].chunk_position == "last"
-    assert chunks[-1].usage_metadata == reply.usage_metadata
+    streamed, invoked = chunks[-1].usage_metadata, reply.usage_metadata
+    assert streamed is not None and invoked is not None
+    assert streamed["input_tokens"] == invoked["input_tokens"]
+    assert streamed["output_tokens"] == invoked["output_tokens"]
+    assert streamed["total_tokens"] == invoked["total_tokens"]
+
+
+@pytest.mark.slow
+def test_reused_prompt_prefix_is_reported_as_cached(smol: ChatLlamaCpp) -> None:
+    system = SystemMessage("Reply briefly and in plain words, as a librarian would. " * 4)
+    first = smol.invoke([system, HumanMessage("What is the capital of France?")])
+    second = smol.invoke([system, HumanMessage("What is the capital of Spain?")])
+
+    def cached(reply: AIMessage) -> int:
+        usage = reply.usage_metadata
+        assert usage is not None
+        return usage.get("input_token_details", {}).get("cache_read", 0)
+
+    # Only the chat template's opening tokens match an earlier, different prompt.
+    assert cached(first) < 5
+    system_tokens = smol.count_tokens(str(system.content))
+    assert system_tokens <= cached(second) < cast(dict, second.usage_metadata)["input_tokens"]
+
+
+@pytest.mark.slow
+def test_prefix_survives_a_different_prompt_in_between(smol: ChatLlamaCpp) -> None:
+    system = SystemMessage("Answer in one short sentence, and be polite about it. " * 6)
+    smol.invoke([system, HumanMessage("What is the capital of France?")])
+    smol.invoke([HumanMessage("Something else entirely, to replace the evaluated prompt.")])
+    asked = [system, HumanMessage("What is the capital of Italy?")]
+
+    restored = smol.invoke(asked)
+    usage = restored.usage_metadata
+    assert usage is not None
+    assert usage.get("input_token_details", {}).get("cache_read", 0) >= smol.count_tokens(
+        str(system.content)
+    )
+    # The restored state gives exactly what a fresh evaluation of the whole prompt gives.
+    smol.llama.reset()
+    smol.llama._snapshots.clear()  # type: ignore[attr-defined]
+    fresh = smol.invoke(asked)
+    assert cast(dict, fresh.usage_metadata)["input_token_details"]["cache_read"] == 0
+    assert restored.content == fresh.content
 
 
 @pytest.mark.slow

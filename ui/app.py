@@ -103,7 +103,8 @@ def format_timings(answer: Answer) -> str:
     ]
     if answer.prompt_tokens or answer.completion_tokens:
         details.append(
-            f"**Tokens:** {answer.prompt_tokens} prompt, {answer.completion_tokens} completion"
+            f"**Tokens:** {answer.prompt_tokens} prompt ({answer.cached_prompt_tokens} reused"
+            f" from the cache), {answer.completion_tokens} completion"
         )
     table = "| step | time |\n|---|---|\n" + "\n".join(rows) if rows else ""
     return "\n\n".join([*details, table])

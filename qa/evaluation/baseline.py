@@ -127,6 +127,7 @@ class TutorialBaseline:
             model=self.model_name,
             timings_ms={"total": round((time.perf_counter() - started) * 1000.0, 1)},
             prompt_tokens=int(usage.get("input_tokens", 0)),
+            cached_prompt_tokens=int(usage.get("input_token_details", {}).get("cache_read", 0)),
             completion_tokens=int(usage.get("output_tokens", 0)),
         )
 

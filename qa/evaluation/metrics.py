@@ -66,6 +66,7 @@ class ItemScore:
     supported_citations: int
     latency_ms: float | None
     prompt_tokens: int | None
+    new_prompt_tokens: int | None
 
 
 def evidence_spans(item: QAItem, sources: Mapping[str, str]) -> list[Span]:
@@ -124,6 +125,9 @@ def score_item(item: QAItem, prediction: Prediction, spans: Sequence[Span]) -> I
         supported_citations=sum(cited),
         latency_ms=None if failed else prediction.latency_ms,
         prompt_tokens=None if failed else prediction.prompt_tokens,
+        new_prompt_tokens=(
+            None if failed else prediction.prompt_tokens - prediction.cached_prompt_tokens
+        ),
     )
 
 
@@ -154,6 +158,9 @@ def aggregate(scores: Sequence[ItemScore]) -> Metrics:
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
         "mean_prompt_tokens": _mean(tokens),
+        "mean_new_prompt_tokens": _mean(
+            [s.new_prompt_tokens for s in scores if s.new_prompt_tokens is not None]
+        ),
     }
 
 

@@ -31,6 +31,7 @@ class Prediction(BaseModel):
     retrieved: list[PassageRef] = Field(default_factory=list)
     latency_ms: float = 0.0
     prompt_tokens: int = 0
+    cached_prompt_tokens: int = 0
     timings_ms: dict[str, float] = Field(default_factory=dict)
     error: str | None = None
 
@@ -52,6 +53,7 @@ def from_answer(item_id: str, kind: str | None, answer: Answer, wall_ms: float) 
         retrieved=refs(answer.retrieved),
         latency_ms=round(answer.timings_ms.get("total", wall_ms), 1),
         prompt_tokens=answer.prompt_tokens,
+        cached_prompt_tokens=answer.cached_prompt_tokens,
         timings_ms=answer.timings_ms,
     )
 

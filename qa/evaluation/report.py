@@ -22,6 +22,7 @@ LABELS = {
     "latency_p50_ms": "Latency p50 (ms)",
     "latency_p95_ms": "Latency p95 (ms)",
     "mean_prompt_tokens": "Mean prompt tokens",
+    "mean_new_prompt_tokens": "Mean prompt tokens evaluated (not cached)",
     "errors": "Errors",
 }
 _KIND_COLUMNS = ("answer_accuracy", "refusal_accuracy", "false_refusal_rate", "recall_at_k", "mrr")
@@ -36,7 +37,7 @@ def fmt(name: str, value: Any) -> str:
     if name in RATE_METRICS or name == "item_accuracy":
         return f"{100 * value:.1f}%"
     if isinstance(value, float):
-        return f"{value:.1f}" if name == "mean_prompt_tokens" else f"{value:.0f}"
+        return f"{value:.1f}" if name.endswith("prompt_tokens") else f"{value:.0f}"
     return str(value)
 
 
