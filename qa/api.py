@@ -189,8 +189,6 @@ def create_app(
         settings: the configuration (API key, data folder).
         feedback: where ratings go (default: `DATA_DIR/feedback.jsonl`).
     """
-    # Imported here because `qa.openai_api` imports the shared pieces from this module.
-
     app = FastAPI(
         title="News Q&A",
         summary="Answers with cited passages from a local collection of news articles.",

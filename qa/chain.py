@@ -146,6 +146,12 @@ class AnswerChain:
                 | StrOutputParser()
             )
 
+    def warm_up(self) -> None:
+        """Evaluate the answer prompt's fixed opening (instructions and worked examples) once,
+        so that the first question does not wait for it; llama.cpp keeps it evaluated."""
+        if self.chat_model is not None and self.backend == "local":
+            self.chat_model.invoke(build_answer_messages("", []), max_tokens=1)
+
     def as_runnable(self) -> Runnable[dict[str, Any], Answer]:
         """The whole chain as one runnable taking {"question", "history"?, "k"?}."""
         return RunnableLambda(
@@ -180,7 +186,7 @@ class AnswerChain:
         question = validate_question(question)
         history = list(history)
         timings: dict[str, float] = {}
-        usage = {"prompt": 0, "completion": 0}
+        usage = {"prompt": 0, "cached": 0, "completion": 0}
 
         t = time.perf_counter()
         standalone = self._standalone(question, history, usage)
@@ -204,6 +210,7 @@ class AnswerChain:
                 model=self.model,
                 timings_ms={key: round(v, 1) for key, v in timings.items()},
                 prompt_tokens=usage["prompt"],
+                cached_prompt_tokens=usage["cached"],
                 completion_tokens=usage["completion"],
             )
 
@@ -232,9 +239,10 @@ class AnswerChain:
                     if delta:
                         pieces.append(delta)
                         yield delta
-                    if getattr(chunk, "usage_metadata", None):
-                        usage["prompt"] += chunk.usage_metadata.get("input_tokens", 0)
-                        usage["completion"] += chunk.usage_metadata.get("output_tokens", 0)
+                    counts = getattr(chunk, "usage_metadata", None) or {}
+                    usage["prompt"] += counts.get("input_tokens", 0)
+                    usage["cached"] += counts.get("input_token_details", {}).get("cache_read", 0)
+                    usage["completion"] += counts.get("output_tokens", 0)
             except QAError:
                 raise
             except Exception as exc:

@@ -60,7 +60,9 @@ def compact_passages(
 
     A sentence stays when its relevance (`score_sentences`) is at least `keep_ratio` times the
     best sentence's in the whole context; each passage keeps at least its best sentence, and
-    kept sentences stay in order. `keep_ratio=0` keeps everything.
+    kept sentences stay in order. A sentence an earlier passage already shows (neighbouring
+    passages overlap by a sentence, and the versions repeat each other) is not shown again; a
+    passage left with nothing new gets empty text. `keep_ratio=0` keeps everything.
     """
     if keep_ratio <= 0 or not passages:
         return list(passages)
@@ -69,13 +71,18 @@ def compact_passages(
         return list(passages)
     cutoff = keep_ratio * max(scored.score)
     compacted = []
+    shown: set[str] = set()
     for i, p in enumerate(passages):
         mine = [k for k, owner in enumerate(scored.passage) if owner == i]
         if not mine:
             compacted.append(p)
             continue
         best = max(mine, key=lambda k: scored.score[k])
-        kept = [k for k in mine if k == best or scored.score[k] >= cutoff]
-        text = " ".join(scored.text[k] for k in kept)
-        compacted.append(p.model_copy(update={"text": text}))
+        kept = []
+        for k in mine:
+            flat = " ".join(scored.text[k].split())
+            if (k == best or scored.score[k] >= cutoff) and flat not in shown:
+                shown.add(flat)
+                kept.append(flat)
+        compacted.append(p.model_copy(update={"text": " ".join(kept)}))
     return compacted

@@ -62,6 +62,10 @@ class Pipeline:
         """Answer text deltas as they are generated, then the final `Answer` last."""
         yield from self.chain.stream(question, history=list(history), k=k)
 
+    def warm_up(self) -> None:
+        """Prepare the generator before the first question (see `AnswerChain.warm_up`)."""
+        self.chain.warm_up()
+
     def sources(self) -> list[SourceInfo]:
         """The indexed articles."""
         return [

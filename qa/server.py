@@ -75,6 +75,7 @@ def serve(settings: Settings, build_index: bool = False, **uvicorn_options: Any)
             file=sys.stderr,
         )
         return 2
+    pipeline.warm_up()
     app = create_server_app(settings, pipeline)
     print(
         f"Serving {pipeline.passage_count} passages ({settings.backend} backend) on "

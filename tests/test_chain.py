@@ -154,3 +154,16 @@ def test_follow_up_detection_and_heuristic_rewrite() -> None:
     assert not is_follow_up("What stake did Meta take in Scale AI?", history)
     rewritten = heuristic_rewrite("And last year?", history)
     assert "Google" in rewritten and "Scale AI" in rewritten
+
+
+def test_warm_up_sends_the_fixed_opening_that_questions_share(
+    tmp_path: Any, seeds_dir: Any, embedder: Embedder, chroma_client: Any
+) -> None:
+    settings = Settings(seeds_dir=seeds_dir, data_dir=tmp_path / "data", backend="local")
+    chat = RecordingChat(responses=["NOT", "Meta is taking 49% [1]."])
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    pipeline.warm_up()
+    pipeline.ask("What share of Scale AI is Meta taking?")
+    warm, asked = chat.seen
+    assert len(warm) == len(asked) > 2
+    assert warm[:-1] == asked[:-1]  # everything but the passages and question

@@ -33,3 +33,17 @@ def test_every_passage_keeps_its_best_sentence_and_zero_keeps_all(embedder: Embe
     assert all(p.text for p in out)
     same = compact_passages("Google", passages, embedder.encode_documents, keep_ratio=0)
     assert [p.text for p in same] == [p.text for p in passages]
+
+
+def test_a_sentence_is_shown_once(embedder: Embedder) -> None:
+    shared = "Sources said Google spent about $ 150 million last year on Scale AI's services."
+    first = _p(f"The company declined to comment. {shared}")
+    second = _p(f"{shared} Other companies are also backing it.")
+    third = _p(shared)
+    out = compact_passages(
+        "How much did Google spend last year?", [first, second, third], embedder.encode_documents
+    )
+    texts = [p.text for p in out]
+    assert sum(t.count("$ 150 million") for t in texts) == 1
+    assert "$ 150 million" in texts[0] and texts[2] == ""
+    assert [(p.start, p.end) for p in out] == [(p.start, p.end) for p in [first, second, third]]

@@ -42,6 +42,7 @@ def evaluate_command(settings: Settings, args: argparse.Namespace) -> int:
         raise BadInputError(f"{qa_path} holds no valid Q&A items: fix the lines reported above")
 
     pipeline = build_pipeline(settings)
+    pipeline.warm_up()  # latencies as a running server has them, not the first call's
     baseline = _baseline(pipeline, settings) if getattr(args, "baseline", False) else None
     report = run_evaluation(pipeline, items, out_dir, k=getattr(args, "k", None), baseline=baseline)
     print(format_table(report))
