@@ -13,7 +13,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from index.normalize import tokens
-from qa.citations import find_conflicts, split_cited, verify_citations
+from qa.citations import find_conflicts, misquoted, split_cited, verify_citations
 from qa.context import compact_passages
 from qa.errors import BadInputError, ModelUnavailableError, QAError
 from qa.extractive import extract_answer
@@ -259,6 +259,13 @@ class AnswerChain:
             yield finish("", True, [], False)
             return
         checked = verify_citations(raw, passages, self.embed)
+        garbled = misquoted(raw, passages) if not checked.citations else set()
+        if garbled and self._answer is not None:
+            # The model read the right passage but garbled a figure (a small model "fixes"
+            # "70 870 million" into "$70.87 billion"): quote that passage's own sentence.
+            quoted = extract_answer(standalone, passages, self.embed, only=garbled)
+            if quoted is not None:
+                checked = verify_citations(quoted.text, passages, self.embed)
         if not checked.citations:
             # Nothing in the context backs the answer: say so instead of passing it on.
             timings["verify"] = _ms(t)

@@ -112,6 +112,24 @@ def supports(
     return lexical_support(sentence, passage) >= min_overlap or similarity >= min_similarity
 
 
+def misquoted(
+    answer: str, passages: Sequence[RetrievedPassage], min_overlap: float = 0.5
+) -> set[int]:
+    """Numbers of the cited passages that back a sentence's words but not its numbers: the
+    model read the right passage and garbled a figure ("70 870 million" as "$70.87 billion")."""
+    found = set()
+    for sentence in split_cited(answer):
+        for n in sentence.cited:
+            if not 1 <= n <= len(passages):
+                continue
+            text = passages[n - 1].text
+            if not _numbers(sentence.text) <= _numbers(text) and (
+                lexical_support(sentence.text, text) >= min_overlap
+            ):
+                found.add(n)
+    return found
+
+
 def verify_citations(
     answer: str, passages: Sequence[RetrievedPassage], embed: Embed
 ) -> Verification:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -73,6 +73,7 @@ def extract_answer(
     max_sentences: int = 2,
     min_overlap: int = 1,
     type_ratio: float = 0.85,
+    only: Collection[int] | None = None,
 ) -> Extract | None:
     """Pick the sentences of the context that best answer `question`.
 
@@ -80,7 +81,8 @@ def extract_answer(
     content words it contains. The best sentence is taken, and a second one from another
     passage if it scores nearly as well and says something new. Returns None when no sentence
     shares a content word with the question, or when no sentence close to the best holds the
-    kind of answer the question asks for (a number, a date, a name).
+    kind of answer the question asks for (a number, a date, a name). `only` limits the
+    answer to the passages of those (1-based) numbers.
     """
     scored = score_sentences(question, passages, embed)
     if not scored.text:
@@ -88,7 +90,12 @@ def extract_answer(
     units = [(i + 1, text) for i, text in zip(scored.passage, scored.text, strict=True)]
     scores = list(zip(scored.score, scored.overlap, strict=True))
     u_vecs = scored.vectors
-    order = sorted(range(len(units)), key=lambda i: -scores[i][0])
+    order = sorted(
+        (i for i in range(len(units)) if only is None or units[i][0] in only),
+        key=lambda i: -scores[i][0],
+    )
+    if not order:
+        return None
     wanted = answer_type(question)
     typed = [i for i in order if fits_type(units[i][1], question, wanted)]
     # The best sentence of the right kind must be nearly as relevant as the best overall:

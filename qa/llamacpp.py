@@ -96,6 +96,10 @@ class _CountingLlama(llama_cpp.Llama):
         finally:
             self._snapshot()
 
+    def forget_snapshots(self) -> None:
+        """Drop the kept states."""
+        self._snapshots = []
+
     def _snapshot(self) -> None:
         size = llama_cpp.llama_state_get_size(self._ctx.ctx)
         state = (ctypes.c_uint8 * size)()
@@ -183,6 +187,12 @@ class ChatLlamaCpp(BaseChatModel):
             "temperature": self.temperature,
             "seed": self.seed,
         }
+
+    def clear_cache(self) -> None:
+        """Forget every evaluated prompt, so the next one is evaluated whole (benchmarks)."""
+        with self._lock:
+            self._llm.reset()
+            self._llm.forget_snapshots()
 
     def count_tokens(self, text: str) -> int:
         """How many tokens the model's own tokenizer makes of `text` (no BOS added)."""

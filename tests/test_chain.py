@@ -88,6 +88,20 @@ def test_invented_answer_is_refused(
     assert answer.refused
 
 
+def test_garbled_figure_is_replaced_by_the_passage_own_words(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    chat = RecordingChat(responses=["Google spent about $1.5 billion on Scale AI last year [1]."])
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    answer = pipeline.ask("How much did Google spend on Scale AI's services last year?")
+    assert not answer.refused
+    assert "1.5 billion" not in answer.answer and "150 million" in answer.answer
+    (cited,) = answer.citations
+    assert "150 million" in cited.text
+    sentence = answer.answer.rsplit(" [", 1)[0]
+    assert sentence in " ".join(cited.text.split())  # the source's words, verbatim
+
+
 def test_follow_up_is_rewritten_before_retrieval(
     settings: Settings, embedder: Embedder, chroma_client: Any
 ) -> None:

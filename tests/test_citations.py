@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.embedder import Embedder
-from qa.citations import find_conflicts, split_cited, supports, verify_citations
+from qa.citations import find_conflicts, misquoted, split_cited, supports, verify_citations
 from qa.models import RetrievedPassage
 
 TEXTS = [
@@ -159,3 +159,13 @@ def test_no_conflict_on_what_the_answer_does_not_state(embedder: Embedder) -> No
         embedder.encode_documents,
     )
     assert found == []
+
+
+def test_misquoted_finds_a_garbled_figure_not_an_invention() -> None:
+    passages = _passages(TEXTS)
+    # The words match passage 2; the figure does not.
+    assert misquoted("Scale was worth $14.5 billion before the deal [2].", passages) == {2}
+    # Right figure: nothing misquoted. Invented claim: the words do not match either.
+    assert misquoted("Scale was worth $14 billion before the deal [2].", passages) == set()
+    assert misquoted("Scale AI was founded in 1999 by Ada Lovelace [2].", passages) == set()
+    assert misquoted("Scale was worth $15 billion [9].", passages) == set()

@@ -334,8 +334,7 @@ def test_prefix_survives_a_different_prompt_in_between(smol: ChatLlamaCpp) -> No
         str(system.content)
     )
     # The restored state gives exactly what a fresh evaluation of the whole prompt gives.
-    smol.llama.reset()
-    smol.llama._snapshots.clear()  # type: ignore[attr-defined]
+    smol.clear_cache()
     fresh = smol.invoke(asked)
     assert cast(dict, fresh.usage_metadata)["input_token_details"]["cache_read"] == 0
     assert restored.content == fresh.content
