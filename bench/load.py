@@ -99,9 +99,17 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 
 
 async def run_clients(
-    url: str, key: str, clients: int, seconds: float, max_requests: int, asks: list[str]
+    url: str,
+    key: str,
+    clients: int,
+    seconds: float,
+    max_requests: int,
+    asks: list[str],
+    timeout_s: float = 900.0,
 ) -> tuple[Tally, float]:
-    """`clients` concurrent loops of /api/ask until the time or the request budget is spent."""
+    """`clients` concurrent loops of /api/ask until the time or the request budget is spent.
+    A client waits up to `timeout_s` for its answer: with one local model, requests queue, and
+    20 of them at 10-15 s each are minutes of queue on 2 cores."""
     tally = Tally()
     budget = itertools.count()
     pool = itertools.cycle(asks)
@@ -126,7 +134,7 @@ async def run_clients(
             elif r.json()["refused"]:
                 tally.refused += 1
 
-    async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as http:
+    async with httpx.AsyncClient(base_url=url, timeout=timeout_s, limits=limits) as http:
         await asyncio.gather(*(client(http) for _ in range(clients)))
     return tally, time.perf_counter() - started
 
@@ -147,6 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build-index", action="store_true", help="let `qa serve` index first")
     parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "qa.jsonl")
     parser.add_argument("--out", type=Path, help="also write the figures as JSON here")
+    parser.add_argument(
+        "--timeout", type=float, default=900.0, help="seconds a client waits for one answer"
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.clients <= 200 or not 0 < args.seconds <= 3600:
         parser.error("--clients must be 1..200 and --seconds 0..3600")
@@ -163,7 +174,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"server up on {url} ({args.backend}); {args.clients} clients for "
               f"{args.seconds:.0f} s ...", file=sys.stderr)
         tally, elapsed = asyncio.run(run_clients(
-            url, key, args.clients, args.seconds, args.max_requests, questions(args.questions)
+            url,
+            key,
+            args.clients,
+            args.seconds,
+            args.max_requests,
+            questions(args.questions),
+            args.timeout,
         ))
     finally:
         stop_server(proc)

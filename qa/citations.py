@@ -116,18 +116,42 @@ def misquoted(
     answer: str, passages: Sequence[RetrievedPassage], min_overlap: float = 0.5
 ) -> set[int]:
     """Numbers of the cited passages that back a sentence's words but not its numbers: the
-    model read the right passage and garbled a figure ("70 870 million" as "$70.87 billion")."""
+    model read the right passage and garbled a figure ("70 870 million" as "$70.87 billion").
+    Each wrong number must resemble a figure of the passage; otherwise it was made up."""
     found = set()
     for sentence in split_cited(answer):
         for n in sentence.cited:
             if not 1 <= n <= len(passages):
                 continue
             text = passages[n - 1].text
-            if not _numbers(sentence.text) <= _numbers(text) and (
-                lexical_support(sentence.text, text) >= min_overlap
+            wrong = {x for x in _numbers(sentence.text) if x not in _numbers(text)}
+            if (
+                wrong
+                and all(_resembles_a_figure_in(x, text) for x in wrong)
+                and lexical_support(sentence.text, text) >= min_overlap
             ):
                 found.add(n)
     return found
+
+
+_FIGURE = re.compile(r"\d(?:[\d.,]|\s(?=\d))*")
+
+
+def _resembles_a_figure_in(number: str, text: str) -> bool:
+    """True when `number` and one of the text's figures, read as significant digits alone,
+    share a run of at least two: "70.87" and "70 870 million", "1.5" and "$ 150 million",
+    "14.5" and "$ 14 billion". A "100" the passage gives no sign of is an invention."""
+    digits = _significant(number)
+    for figure in _FIGURE.findall(text):
+        other = _significant(figure)
+        short, long = sorted((digits, other), key=len)
+        if len(short) >= 2 and short in long:
+            return True
+    return False
+
+
+def _significant(number: str) -> str:
+    return re.sub(r"\D", "", number).strip("0")
 
 
 def verify_citations(

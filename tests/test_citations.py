@@ -169,3 +169,11 @@ def test_misquoted_finds_a_garbled_figure_not_an_invention() -> None:
     assert misquoted("Scale was worth $14 billion before the deal [2].", passages) == set()
     assert misquoted("Scale AI was founded in 1999 by Ada Lovelace [2].", passages) == set()
     assert misquoted("Scale was worth $15 billion [9].", passages) == set()
+    # The words match, but "300" is no misreading of any figure in the passage: made up.
+    assert misquoted("Scale was worth $300 billion before the deal [2].", passages) == set()
+
+
+def test_misquoted_reads_figures_split_by_spaces() -> None:
+    passages = _passages(["Scale AI increased revenue of 70 870 million in 2024."])
+    assert misquoted("Scale AI's revenue in 2024 was $70.87 billion [1].", passages) == {1}
+    assert misquoted("Scale AI's revenue in 2024 was $100 billion [1].", passages) == set()
