@@ -124,7 +124,7 @@ def misquoted(
             if not 1 <= n <= len(passages):
                 continue
             text = passages[n - 1].text
-            wrong = {x for x in _numbers(sentence.text) if x not in _numbers(text)}
+            wrong = _numbers(sentence.text) - _numbers(text)
             if (
                 wrong
                 and all(_resembles_a_figure_in(x, text) for x in wrong)
