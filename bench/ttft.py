@@ -33,6 +33,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import llama_cpp
 from langchain_core.messages import AIMessageChunk, BaseMessage
 
+from qa.chain import evaluate_fixed_opening
 from qa.llamacpp import ChatLlamaCpp, to_llama_messages
 from qa.model_files import ensure_model, smollm2_path
 from qa.models import RetrievedPassage
@@ -110,7 +111,7 @@ def ours_ttft(chat: ChatLlamaCpp, messages: Sequence[BaseMessage], *, warm: bool
     or (`warm`) with the prompt's fixed opening evaluated first, untimed."""
     chat.clear_cache()
     if warm:
-        chat.invoke(build_answer_messages("", []), max_tokens=1)
+        evaluate_fixed_opening(chat)
     start = time.perf_counter()
     stream = cast(Generator[AIMessageChunk, None, None], chat.stream(list(messages)))
     try:

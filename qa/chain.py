@@ -115,6 +115,12 @@ _QUESTION_WORDS = frozenset(
 )
 
 
+def evaluate_fixed_opening(chat_model: Any) -> None:
+    """Have the chat model evaluate the answer prompt's fixed opening (instructions and worked
+    examples) and keep it cached, generating one token."""
+    chat_model.invoke(build_answer_messages("", []), max_tokens=1)
+
+
 class AnswerChain:
     """Turns a question (and prior turns) into an `Answer` with verified citations.
 
@@ -150,7 +156,7 @@ class AnswerChain:
         """Evaluate the answer prompt's fixed opening (instructions and worked examples) once,
         so that the first question does not wait for it; llama.cpp keeps it evaluated."""
         if self.chat_model is not None and self.backend == "local":
-            self.chat_model.invoke(build_answer_messages("", []), max_tokens=1)
+            evaluate_fixed_opening(self.chat_model)
 
     def as_runnable(self) -> Runnable[dict[str, Any], Answer]:
         """The whole chain as one runnable taking {"question", "history"?, "k"?}."""
