@@ -44,8 +44,9 @@ run: install model index ## install, build the index if needed, serve on http://
 
 serve: run
 
-lint: install ## ruff
+lint: install ## ruff: lint and format check
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: install ## mypy
 	$(BIN)/mypy

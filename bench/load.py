@@ -65,10 +65,19 @@ def start_server(
     backend: str, port: int, key: str, build_index: bool, log: Path
 ) -> subprocess.Popen[bytes]:
     """`qa serve` as a subprocess, its output going to `log`."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
-           "QA_API_KEY": key}
-    command = [sys.executable, "-m", "qa.cli", "serve", "--backend", backend,
-               "--host", "127.0.0.1", "--port", str(port)]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False", "QA_API_KEY": key}
+    command = [
+        sys.executable,
+        "-m",
+        "qa.cli",
+        "serve",
+        "--backend",
+        backend,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     if build_index:
         command.append("--build-index")
     with log.open("wb") as out:
@@ -145,10 +154,14 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backend", default="extractive",
-                        choices=["local", "openai", "extractive"])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.load",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--backend", default="extractive", choices=["local", "openai", "extractive"]
+    )
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--max-requests", type=int, default=10_000)
@@ -168,20 +181,28 @@ def main(argv: list[str] | None = None) -> int:
     proc = start_server(args.backend, port, key, args.build_index, log)
     try:
         if not wait_until_up(proc, url, timeout_s=600):
-            print(f"the server did not start (exit code {proc.poll()}); its output:\n"
-                  + log.read_text(errors="replace"), file=sys.stderr)
+            print(
+                f"the server did not start (exit code {proc.poll()}); its output:\n"
+                + log.read_text(errors="replace"),
+                file=sys.stderr,
+            )
             return 2
-        print(f"server up on {url} ({args.backend}); {args.clients} clients for "
-              f"{args.seconds:.0f} s ...", file=sys.stderr)
-        tally, elapsed = asyncio.run(run_clients(
-            url,
-            key,
-            args.clients,
-            args.seconds,
-            args.max_requests,
-            questions(args.questions),
-            args.timeout,
-        ))
+        print(
+            f"server up on {url} ({args.backend}); {args.clients} clients for "
+            f"{args.seconds:.0f} s ...",
+            file=sys.stderr,
+        )
+        tally, elapsed = asyncio.run(
+            run_clients(
+                url,
+                key,
+                args.clients,
+                args.seconds,
+                args.max_requests,
+                questions(args.questions),
+                args.timeout,
+            )
+        )
     finally:
         stop_server(proc)
 

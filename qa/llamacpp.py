@@ -110,9 +110,7 @@ class _CountingLlama(llama_cpp.Llama):
 
     def _restore_best_prefix(self, prompt: list[int]) -> None:
         current = _reused_prefix(self._input_ids.tolist(), prompt)
-        best = max(
-            self._snapshots, key=lambda s: _reused_prefix(s.tokens, prompt), default=None
-        )
+        best = max(self._snapshots, key=lambda s: _reused_prefix(s.tokens, prompt), default=None)
         if best is None or _reused_prefix(best.tokens, prompt) <= current:
             return
         if llama_cpp.llama_state_set_data(self._ctx.ctx, best.state, best.size) != best.size:

@@ -19,8 +19,8 @@ NOT_IN_ARTICLES = "NOT IN ARTICLES"
 ANSWER_SYSTEM = (
     "You answer questions about news articles, using only the numbered passages given with"
     " the question and never your own knowledge. Some passages are rough machine"
-    " translations: names can be garbled and numbers spaced out (\"$ 5 million\" is $5"
-    " million, \"30 %\" is 30%). "
+    ' translations: names can be garbled and numbers spaced out ("$ 5 million" is $5'
+    ' million, "30 %" is 30%). '
     "Answer in one or two short sentences. End each sentence with the numbers of the passages"
     " that support it, for example [2]. "
     f"If no passage answers the question, reply only: {NOT_IN_ARTICLES}. "

@@ -76,16 +76,30 @@ class FakePipeline:
         if "explode" in question:
             raise ModelUnavailableError("the local model is not installed: run `qa model`")
         if "capital" in question:
-            return Answer(question=question, standalone_question=question,
-                          answer=REFUSAL_MESSAGE, refused=True, backend="fake", model="fake")
+            return Answer(
+                question=question,
+                standalone_question=question,
+                answer=REFUSAL_MESSAGE,
+                refused=True,
+                backend="fake",
+                model="fake",
+            )
         name, text = next(iter(self.texts.items()))
         end = text.index(". ") + 1
         citation = Citation(n=1, source=name, start=0, end=end, text=text[:end], score=0.9)
         return Answer(
-            question=question, standalone_question=question, answer=f"{text[:end]} [1]",
-            refused=False, citations=[citation], retrieved=[citation], backend="fake",
-            model="fake", timings_ms={"retrieval_ms": 1.0, "generation_ms": 2.0},
-            prompt_tokens=10, cached_prompt_tokens=4, completion_tokens=5,
+            question=question,
+            standalone_question=question,
+            answer=f"{text[:end]} [1]",
+            refused=False,
+            citations=[citation],
+            retrieved=[citation],
+            backend="fake",
+            model="fake",
+            timings_ms={"retrieval_ms": 1.0, "generation_ms": 2.0},
+            prompt_tokens=10,
+            cached_prompt_tokens=4,
+            completion_tokens=5,
         )
 
     def sources(self) -> list[FakeSource]:
@@ -150,8 +164,9 @@ class LiveServer:
     def __init__(self, app: Any, port: int | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="on")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

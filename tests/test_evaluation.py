@@ -49,8 +49,9 @@ MISS_A = ref("a.txt", 45, 80)
 HIT_B = ref("b.txt", 0, len(B_TEXT))
 
 
-def item(item_id: str, answers: list[str], quotes: Sequence[tuple[str, str]] = (),
-         kind: str = "factoid") -> QAItem:
+def item(
+    item_id: str, answers: list[str], quotes: Sequence[tuple[str, str]] = (), kind: str = "factoid"
+) -> QAItem:
     return QAItem(
         id=item_id,
         question=f"question {item_id}?",
@@ -60,14 +61,29 @@ def item(item_id: str, answers: list[str], quotes: Sequence[tuple[str, str]] = (
     )
 
 
-def pred(item_id: str, answer: str = "", *, refused: bool = False,
-         citations: Sequence[PassageRef] = (), retrieved: Sequence[PassageRef] = (),
-         latency: float = 0.0, tokens: int = 0, cached: int = 0,
-         error: str | None = None) -> Prediction:
+def pred(
+    item_id: str,
+    answer: str = "",
+    *,
+    refused: bool = False,
+    citations: Sequence[PassageRef] = (),
+    retrieved: Sequence[PassageRef] = (),
+    latency: float = 0.0,
+    tokens: int = 0,
+    cached: int = 0,
+    error: str | None = None,
+) -> Prediction:
     return Prediction(
-        id=item_id, question=f"question {item_id}?", answer=answer, refused=refused,
-        citations=list(citations), retrieved=list(retrieved), latency_ms=latency,
-        prompt_tokens=tokens, cached_prompt_tokens=cached, error=error,
+        id=item_id,
+        question=f"question {item_id}?",
+        answer=answer,
+        refused=refused,
+        citations=list(citations),
+        retrieved=list(retrieved),
+        latency_ms=latency,
+        prompt_tokens=tokens,
+        cached_prompt_tokens=cached,
+        error=error,
     )
 
 
@@ -129,11 +145,24 @@ def scored() -> list[ItemScore]:
     ]
     preds = [
         # right answer; evidence at rank 2; one of two citations supported
-        pred("q1", "Alpha paid $ 200 million [1].", citations=[HIT_A1, MISS_A],
-             retrieved=[MISS_A, HIT_A1], latency=100, tokens=50, cached=40),
+        pred(
+            "q1",
+            "Alpha paid $ 200 million [1].",
+            citations=[HIT_A1, MISS_A],
+            retrieved=[MISS_A, HIT_A1],
+            latency=100,
+            tokens=50,
+            cached=40,
+        ),
         # right answer; one of two quotes retrieved, at rank 1; its only citation unsupported
-        pred("q2", "It is 49 %.", citations=[MISS_A], retrieved=[HIT_B, MISS_A],
-             latency=200, tokens=70),
+        pred(
+            "q2",
+            "It is 49 %.",
+            citations=[MISS_A],
+            retrieved=[HIT_B, MISS_A],
+            latency=200,
+            tokens=70,
+        ),
         # unanswerable, refused: right
         pred("q3", "", refused=True, retrieved=[MISS_A], latency=300, tokens=0),
         # answerable but refused: a false refusal, nothing retrieved
@@ -151,10 +180,19 @@ def test_item_scores() -> None:
     assert (q1.correct, q1.hit, q1.reciprocal_rank, q1.evidence_recall) == (True, True, 0.5, 1.0)
     assert (q1.cited_support, q1.citations, q1.supported_citations) == (True, 2, 1)
     assert (q2.correct, q2.reciprocal_rank, q2.evidence_recall, q2.cited_support) == (
-        True, 1.0, 0.5, False)
+        True,
+        1.0,
+        0.5,
+        False,
+    )
     assert (q3.refusal_correct, q3.correct, q3.hit) == (True, None, None)
     assert (q4.correct, q4.refused, q4.hit, q4.reciprocal_rank, q4.cited_support) == (
-        False, True, False, 0.0, None)
+        False,
+        True,
+        False,
+        0.0,
+        None,
+    )
     assert (q5.error, q5.correct, q5.refused, q5.latency_ms) == (True, False, False, None)
     assert (q6.refusal_correct, q6.cited_support) == (False, None)
 
@@ -199,8 +237,14 @@ def test_load_qa_reports_bad_lines_by_number_and_keeps_the_rest(tmp_path: Path) 
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     (seeds / "a.txt").write_text(A_TEXT, encoding="utf-8")
-    good = {"id": "g1", "question": "Who?", "answers": ["Alpha"], "kind": "factoid",
-            "evidence": [{"source": "a.txt", "quote": "Alpha paid"}], "extra": "ignored"}
+    good = {
+        "id": "g1",
+        "question": "Who?",
+        "answers": ["Alpha"],
+        "kind": "factoid",
+        "evidence": [{"source": "a.txt", "quote": "Alpha paid"}],
+        "extra": "ignored",
+    }
     lines = [
         json.dumps(good),
         "{not json",
@@ -257,20 +301,33 @@ def cite(n: int, r: PassageRef) -> Citation:
     return Citation(n=n, source=r.source, start=r.start, end=r.end, text=r.text, score=0.5)
 
 
-def answer(question: str, text: str, refused: bool = False,
-           cited: Sequence[PassageRef] = (), retrieved: Sequence[PassageRef] = ()) -> Answer:
+def answer(
+    question: str,
+    text: str,
+    refused: bool = False,
+    cited: Sequence[PassageRef] = (),
+    retrieved: Sequence[PassageRef] = (),
+) -> Answer:
     return Answer(
-        question=question, standalone_question=question, answer=text, refused=refused,
+        question=question,
+        standalone_question=question,
+        answer=text,
+        refused=refused,
         citations=[cite(n, r) for n, r in enumerate(cited, 1)],
         retrieved=[cite(n, r) for n, r in enumerate(retrieved, 1)],
-        backend="fake", model="fake-model", timings_ms={"total": 12.5}, prompt_tokens=40,
+        backend="fake",
+        model="fake-model",
+        timings_ms={"total": 12.5},
+        prompt_tokens=40,
     )
 
 
 def three_items() -> list[QAItem]:
     follow = item("f1", ["49%"], [("a.txt", "Beta is 49% owned.")], kind="follow-up")
-    follow.history = [ChatTurn(role="user", content="Who is Beta?"),
-                      ChatTurn(role="assistant", content="A company.")]
+    follow.history = [
+        ChatTurn(role="user", content="Who is Beta?"),
+        ChatTurn(role="assistant", content="A company."),
+    ]
     return [
         item("a1", ["$200 million"], [("a.txt", "Alpha paid $200 million.")]),
         follow,
@@ -280,12 +337,19 @@ def three_items() -> list[QAItem]:
 
 def test_run_evaluation_writes_predictions_and_reports(tmp_path: Path) -> None:
     items = three_items()
-    fake = FakePipeline({
-        "question a1?": answer("question a1?", "About $200 million [1].", cited=[HIT_A1],
-                               retrieved=[HIT_A1, MISS_A]),
-        "question u1?": answer("question u1?", "The articles do not hold it.", refused=True,
-                               retrieved=[MISS_A]),
-    })  # "question f1?" raises: recorded as an error, the run goes on
+    fake = FakePipeline(
+        {
+            "question a1?": answer(
+                "question a1?",
+                "About $200 million [1].",
+                cited=[HIT_A1],
+                retrieved=[HIT_A1, MISS_A],
+            ),
+            "question u1?": answer(
+                "question u1?", "The articles do not hold it.", refused=True, retrieved=[MISS_A]
+            ),
+        }
+    )  # "question f1?" raises: recorded as an error, the run goes on
 
     report = run_evaluation(fake, items, tmp_path / "out", k=3)
 
@@ -294,8 +358,9 @@ def test_run_evaluation_writes_predictions_and_reports(tmp_path: Path) -> None:
     out = tmp_path / "out"
     lines = [json.loads(x) for x in (out / "predictions.jsonl").read_text().splitlines()]
     assert [x["id"] for x in lines] == ["a1", "f1", "u1"]
-    assert lines[0]["citations"] == [{"source": "a.txt", "start": 0, "end": 25,
-                                      "text": A_TEXT[:25]}]
+    assert lines[0]["citations"] == [
+        {"source": "a.txt", "start": 0, "end": 25, "text": A_TEXT[:25]}
+    ]
     assert lines[0]["latency_ms"] == 12.5 and lines[0]["prompt_tokens"] == 40
     assert lines[0]["kind"] == "factoid" and "error" not in lines[0]
     assert lines[1]["error"] == "RuntimeError: no reply for this question"
@@ -314,10 +379,16 @@ def test_run_evaluation_writes_predictions_and_reports(tmp_path: Path) -> None:
 
 def test_report_shows_the_baseline_beside_ours(tmp_path: Path) -> None:
     items = three_items()[:1]
-    ours = FakePipeline({"question a1?": answer("question a1?", "$200 million [1].",
-                                                cited=[HIT_A1], retrieved=[HIT_A1])})
-    theirs = FakePipeline({"question a1?": answer("question a1?", "I don't know.", refused=True,
-                                                  retrieved=[MISS_A])})
+    ours = FakePipeline(
+        {
+            "question a1?": answer(
+                "question a1?", "$200 million [1].", cited=[HIT_A1], retrieved=[HIT_A1]
+            )
+        }
+    )
+    theirs = FakePipeline(
+        {"question a1?": answer("question a1?", "I don't know.", refused=True, retrieved=[MISS_A])}
+    )
 
     report = run_evaluation(ours, items, tmp_path, baseline=theirs)
 
@@ -330,8 +401,16 @@ def test_report_shows_the_baseline_beside_ours(tmp_path: Path) -> None:
 
 
 def eval_args(qa: Path, out: Path, **extra: Any) -> argparse.Namespace:
-    values = {"qa": qa, "out": out, "backend": None, "k": None, "baseline": False,
-              "min_accuracy": None, "limit": None, **extra}
+    values = {
+        "qa": qa,
+        "out": out,
+        "backend": None,
+        "k": None,
+        "baseline": False,
+        "min_accuracy": None,
+        "limit": None,
+        **extra,
+    }
     return argparse.Namespace(**values)
 
 
@@ -340,16 +419,20 @@ def test_evaluate_command_gates_on_min_accuracy(
 ) -> None:
     qa = tmp_path / "qa.jsonl"
     qa.write_text("\n".join(i.model_dump_json() for i in three_items()) + "\n{bad\n")
-    fake = FakePipeline({"question a1?": answer("question a1?", "$200 million.",
-                                                cited=[HIT_A1], retrieved=[HIT_A1])})
+    fake = FakePipeline(
+        {
+            "question a1?": answer(
+                "question a1?", "$200 million.", cited=[HIT_A1], retrieved=[HIT_A1]
+            )
+        }
+    )
     monkeypatch.setattr("qa.pipeline.build_pipeline", lambda settings: fake)
     settings = Settings(seeds_dir=tmp_path, data_dir=tmp_path / "data", backend="extractive")
 
     assert evaluate_command(settings, eval_args(qa, tmp_path / "o1", min_accuracy=0.5)) == 0
     assert fake.warmed_up
     assert evaluate_command(settings, eval_args(qa, tmp_path / "o2", min_accuracy=0.9)) == 1
-    assert evaluate_command(settings, eval_args(qa, tmp_path / "o3", limit=1,
-                                                baseline=True)) == 0
+    assert evaluate_command(settings, eval_args(qa, tmp_path / "o3", limit=1, baseline=True)) == 0
     captured = capsys.readouterr()
     assert "Answer accuracy" in captured.out
     assert f"{qa}:4: not valid JSON" in captured.err
@@ -371,8 +454,13 @@ def test_stuff_prompt_exact_text() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("I don’t know.", True), ("I do not know the answer.", True), ("", True),
-     ("The context does not mention it.", True), ("Meta takes 49%.", False)],
+    [
+        ("I don’t know.", True),
+        ("I do not know the answer.", True),
+        ("", True),
+        ("The context does not mention it.", True),
+        ("Meta takes 49%.", False),
+    ],
 )
 def test_says_dont_know(text: str, expected: bool) -> None:
     assert says_dont_know(text) is expected

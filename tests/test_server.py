@@ -54,8 +54,10 @@ def test_openai_sdk_plain(sdk: openai.OpenAI) -> None:
     assert [m.id for m in sdk.models.list()] == ["newsqa"]
     completion = sdk.chat.completions.create(
         model="newsqa",
-        messages=[{"role": "system", "content": "Be brief."},
-                  {"role": "user", "content": QUESTION}],
+        messages=[
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": QUESTION},
+        ],
     )
     reply = completion.choices[0].message.content or ""
     assert "49" in reply and "\n\nSources:\n[1] " in reply
@@ -83,11 +85,14 @@ def test_openai_sdk_follow_up_and_refusal(sdk: openai.OpenAI) -> None:
         model="newsqa",
         messages=[{"role": "user", "content": "How much did Google plan to pay Scale AI?"}],
     )
-    follow = sdk.chat.completions.create(model="newsqa", messages=[
-        {"role": "user", "content": "How much did Google plan to pay Scale AI?"},
-        {"role": "assistant", "content": first.choices[0].message.content or ""},
-        {"role": "user", "content": "And how much did it spend last year?"},
-    ])
+    follow = sdk.chat.completions.create(
+        model="newsqa",
+        messages=[
+            {"role": "user", "content": "How much did Google plan to pay Scale AI?"},
+            {"role": "assistant", "content": first.choices[0].message.content or ""},
+            {"role": "user", "content": "And how much did it spend last year?"},
+        ],
+    )
     assert "150" in (follow.choices[0].message.content or "")
     refused = sdk.chat.completions.create(
         model="newsqa", messages=[{"role": "user", "content": UNANSWERABLE}]
@@ -118,8 +123,13 @@ def test_gradio_client_asks_by_api_name(server: LiveServer) -> None:
 
 def test_http_stream(server: LiveServer) -> None:
     headers = {"Authorization": f"Bearer {KEY}"}
-    with httpx.stream("POST", f"{server.url}/api/ask/stream", json={"question": QUESTION},
-                      headers=headers, timeout=120) as r:
+    with httpx.stream(
+        "POST",
+        f"{server.url}/api/ask/stream",
+        json={"question": QUESTION},
+        headers=headers,
+        timeout=120,
+    ) as r:
         assert r.status_code == 200
         body = r.read().decode()
     events = sse_events(body)
@@ -136,12 +146,15 @@ def test_api_key_over_the_wire(server: LiveServer) -> None:
 
 def test_concurrent_asks_all_succeed_and_health_stays_fast(server: LiveServer) -> None:
     headers = {"Authorization": f"Bearer {KEY}"}
-    questions = [QUESTION, "How much did Google plan to pay Scale AI this year?",
-                 "Who is Scale AI's CEO?", UNANSWERABLE] * 2
+    questions = [
+        QUESTION,
+        "How much did Google plan to pay Scale AI this year?",
+        "Who is Scale AI's CEO?",
+        UNANSWERABLE,
+    ] * 2
 
     def ask(q: str) -> int:
-        r = httpx.post(f"{server.url}/api/ask", json={"question": q}, headers=headers,
-                       timeout=300)
+        r = httpx.post(f"{server.url}/api/ask", json={"question": q}, headers=headers, timeout=300)
         return r.status_code
 
     with ThreadPoolExecutor(len(questions)) as pool:
@@ -159,8 +172,14 @@ def test_concurrent_asks_all_succeed_and_health_stays_fast(server: LiveServer) -
 
 
 def _env(tmp: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
-           "QA_SEEDS_DIR": str(tmp / "seeds"), "QA_DATA_DIR": str(tmp / "data"), **extra}
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        "QA_SEEDS_DIR": str(tmp / "seeds"),
+        "QA_DATA_DIR": str(tmp / "data"),
+        **extra,
+    }
     env.pop("QA_API_KEY", None)
     return env
 
@@ -168,9 +187,21 @@ def _env(tmp: Path, **extra: str) -> dict[str, str]:
 def test_serve_refuses_to_start_without_an_index(tmp_path: Path) -> None:
     shutil.copytree(SEEDS, tmp_path / "seeds")
     done = subprocess.run(
-        [sys.executable, "-m", "qa.cli", "serve", "--backend", "extractive",
-         "--port", str(free_port())],
-        cwd=ROOT, env=_env(tmp_path), capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "qa.cli",
+            "serve",
+            "--backend",
+            "extractive",
+            "--port",
+            str(free_port()),
+        ],
+        cwd=ROOT,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 2
     assert "qa index" in done.stderr
@@ -180,9 +211,22 @@ def test_serve_builds_the_index_and_serves(tmp_path: Path) -> None:
     shutil.copytree(SEEDS, tmp_path / "seeds")
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "qa.cli", "serve", "--backend", "extractive", "--build-index",
-         "--port", str(port)],
-        cwd=ROOT, env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "qa.cli",
+            "serve",
+            "--backend",
+            "extractive",
+            "--build-index",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 240

@@ -94,8 +94,9 @@ def format_answer(answer: Answer) -> str:
 
 def format_timings(answer: Answer) -> str:
     """A small Markdown table of where the time went, and what answered."""
-    rows = [f"| {name.removesuffix('_ms')} | {ms:.0f} ms |"
-            for name, ms in answer.timings_ms.items()]
+    rows = [
+        f"| {name.removesuffix('_ms')} | {ms:.0f} ms |" for name, ms in answer.timings_ms.items()
+    ]
     details = [
         f"**Backend:** {answer.backend} ({answer.model})",
         f"**Standalone question:** {answer.standalone_question}",
@@ -152,8 +153,11 @@ def build_ui(
         question = (message or "").strip()
         if not question:
             raise gr.Error("Type a question about the articles first.")
-        messages = [*_plain(messages), {"role": "user", "content": question},
-                    {"role": "assistant", "content": ""}]
+        messages = [
+            *_plain(messages),
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": ""},
+        ]
         index = len(messages) - 1
         no_source = gr.update(choices=[], value=None)
         text = ""
@@ -193,14 +197,16 @@ def build_ui(
         answer = answers.get(str(index))
         if answer is None or data.liked not in (True, False):
             return
-        feedback_store.record(Feedback(
-            rating="up" if data.liked else "down",
-            question=answer["question"],
-            answer=answer["answer"],
-            standalone_question=answer["standalone_question"],
-            citations=[Citation(**c) for c in answer["citations"]],
-            refused=answer["refused"],
-        ))
+        feedback_store.record(
+            Feedback(
+                rating="up" if data.liked else "down",
+                question=answer["question"],
+                answer=answer["answer"],
+                standalone_question=answer["standalone_question"],
+                citations=[Citation(**c) for c in answer["citations"]],
+                refused=answer["refused"],
+            )
+        )
         gr.Info("Thanks for the feedback.")
 
     with gr.Blocks(title="News Q&A", analytics_enabled=False) as blocks:
@@ -246,8 +252,12 @@ def build_ui(
         outputs = [box, chatbot, answers, picked, viewer, timings]
         inputs = [box, chatbot, answers]
         gr.on(
-            [box.submit, send.click], ask, inputs, outputs,
-            api_name="ask", concurrency_limit=2,
+            [box.submit, send.click],
+            ask,
+            inputs,
+            outputs,
+            api_name="ask",
+            concurrency_limit=2,
         )
         sample.load_input_event.then(
             ask, inputs, outputs, api_visibility="private", concurrency_limit=2
@@ -257,7 +267,9 @@ def build_ui(
         # Clearing the chat starts a new conversation: no history, no sources.
         chatbot.clear(
             lambda: ({}, gr.update(choices=[], value=None), _VIEWER_HINT, ""),
-            None, [answers, picked, viewer, timings], api_visibility="private",
+            None,
+            [answers, picked, viewer, timings],
+            api_visibility="private",
         )
     return blocks
 
@@ -268,8 +280,6 @@ def _plain(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for m in messages or []:
         content = m.get("content")
         if isinstance(content, list):
-            content = "".join(
-                part.get("text", "") for part in content if isinstance(part, dict)
-            )
+            content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
         plain.append({"role": m["role"], "content": content or ""})
     return plain
