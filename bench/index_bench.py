@@ -44,7 +44,7 @@ from index.embedder import Embedder
 from index.indexer import index_folder
 from index.loader import load_sources
 from index.store import PassageStore
-from qa.retriever import HybridRetriever, load_lexical
+from qa.retrieval import HybridRetriever, load_lexical
 from qa.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

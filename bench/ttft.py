@@ -33,12 +33,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import llama_cpp
 from langchain_core.messages import AIMessageChunk, BaseMessage
 
-from qa.chain import evaluate_fixed_opening
-from qa.llamacpp import ChatLlamaCpp, to_llama_messages
-from qa.model_files import ensure_model, smollm2_path
-from qa.models import RetrievedPassage
-from qa.prompts import build_answer_messages
+from qa.answer import evaluate_fixed_opening
+from qa.answer.prompts import build_answer_messages
+from qa.llm.llamacpp import ChatLlamaCpp, to_llama_messages
+from qa.llm.model_files import ensure_model, smollm2_path
 from qa.settings import get_settings
+from qa.types import RetrievedPassage
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "How much did Google plan to pay Scale AI this year, and what changed?"

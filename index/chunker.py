@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from qa.models import Passage
+from index.types import Passage
 
 TokenCounter = Callable[[str], int]
 

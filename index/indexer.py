@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.chunker import chunk_text
+from index.errors import SourceError
 from index.loader import SkippedFile, SourceDocument, load_sources
 from index.store import PassageStore
-from qa.errors import SourceError
-from qa.models import Passage
+from index.types import Passage
 
 # Passages per encode call and per Chroma write: large enough that padding and per-write
 # overhead stay small next to the model, small enough that a kill loses little work.
@@ -112,7 +112,7 @@ def index_folder(
     max_tokens: int,
     overlap_tokens: int,
     rebuild: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> IndexReport:
     """Bring the store in line with `folder`.
 

@@ -4,41 +4,75 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 
 from index.embedder import ChromaEmbeddingFunction, Embedder
-from qa.errors import ModelUnavailableError
-from qa.models import Passage
-from qa.settings import Settings
+from index.errors import StoreUnavailableError
+from index.types import Passage
+
+__all__ = ["ChromaMode", "PassageStore", "StoredHit", "open_client", "open_collection"]
+
+ChromaMode = Literal["embedded", "server"]
 
 _BATCH = 256
 
 
-def open_client(settings: Settings) -> Any:
-    """A Chroma client for the configured mode, telemetry off.
+def open_client(
+    mode: ChromaMode = "embedded",
+    *,
+    path: Path | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> Any:
+    """A Chroma client, telemetry off.
 
-    Embedded mode opens a `PersistentClient` (thread-safe, not process-safe: one process owns it).
-    Server mode talks to `chroma run` through `HttpClient`; that server must stay on loopback.
+    Embedded mode opens a `PersistentClient` on `path` (thread-safe, not process-safe: one
+    process owns it). Server mode talks to `chroma run` on `host:port` through `HttpClient`;
+    that server must stay on loopback.
+
+    Raises:
+        StoreUnavailableError: server mode and nothing answers at `host:port`.
+        ValueError: embedded mode without a `path`.
     """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-    if settings.chroma_mode == "server":
+    if mode == "server":
         try:
-            return chromadb.HttpClient(
-                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
-            )
+            return chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
         except Exception as exc:  # chromadb raises plain exceptions for connection errors
-            raise ModelUnavailableError(
-                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
-                f" ({exc}); start it with `chroma run --path DIR --port {settings.chroma_port}`"
-                " or set QA_CHROMA_MODE=embedded"
+            raise StoreUnavailableError(
+                f"cannot reach the Chroma server at {host}:{port} ({exc}); start it with"
+                f" `chroma run --path DIR --port {port}` or set QA_CHROMA_MODE=embedded"
             ) from exc
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    if path is None:
+        raise ValueError("an embedded Chroma store needs a folder (path=...)")
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def open_collection(client: Any, name: str, embedder: Embedder, *, fresh: bool = False) -> Any:
+    """The Chroma collection `name`: cosine space and our embedding function, never Chroma's
+    default (which would download a model).
+
+    Args:
+        client: a Chroma client.
+        name: the collection name.
+        embedder: the embedding model, recorded in the collection's metadata.
+        fresh: drop an existing collection of that name first.
+    """
+    if fresh and any(c.name == name for c in client.list_collections()):
+        client.delete_collection(name)
+    return client.get_or_create_collection(
+        name=name,
+        embedding_function=ChromaEmbeddingFunction(embedder),
+        configuration={"hnsw": {"space": "cosine"}},
+        metadata={"embedding_model": embedder.name},
+    )
 
 
 @dataclass(frozen=True)
@@ -63,16 +97,15 @@ class PassageStore:
         self.client = client
         self.embedder = embedder
         self.name = name
-        self.collection = client.get_or_create_collection(
-            name=name,
-            embedding_function=ChromaEmbeddingFunction(embedder),
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": embedder.name},
-        )
+        self.collection = open_collection(client, name, embedder)
 
     def count(self) -> int:
         """Number of stored passages."""
         return int(self.collection.count())
+
+    def ids(self) -> list[str]:
+        """Every stored passage id."""
+        return list(self.collection.get(include=[])["ids"])
 
     def ids_by_source(self) -> dict[str, set[str]]:
         """Every stored passage id, grouped by source file name."""

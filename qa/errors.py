@@ -1,45 +1,40 @@
-"""The project's few error classes. Messages say what went wrong and what to do."""
+"""The project's few error classes. Messages say what went wrong and what to do.
+
+The base class and the indexing errors live in `index.errors` (the lowest layer) and are
+re-exported here. HTTP statuses are assigned in one place, `qa.serving.errors`.
+"""
 
 from __future__ import annotations
 
+from index.errors import QAError, SourceError, StoreUnavailableError
 
-class QAError(Exception):
-    """Base class of every error this project raises on purpose."""
-
-    status_code = 500
+__all__ = [
+    "BadInputError",
+    "IndexMissingError",
+    "ModelUnavailableError",
+    "NotFoundError",
+    "QAError",
+    "SourceError",
+    "StoreUnavailableError",
+    "UnauthorizedError",
+]
 
 
 class BadInputError(QAError):
-    """The caller's input is not acceptable (empty question, unknown role, ...)."""
-
-    status_code = 422
+    """The caller's input is not acceptable (empty question, unknown role, bad setting, ...)."""
 
 
 class UnauthorizedError(QAError):
     """The API key is missing or wrong."""
 
-    status_code = 401
-
 
 class NotFoundError(QAError):
     """A named thing (a source, a model) does not exist."""
-
-    status_code = 404
 
 
 class IndexMissingError(QAError):
     """The index is missing or out of date with the seeds folder."""
 
-    status_code = 503
-
 
 class ModelUnavailableError(QAError):
     """A generator cannot run: the model is not installed or the server is unreachable."""
-
-    status_code = 503
-
-
-class SourceError(QAError):
-    """A source file cannot be read (not UTF-8, empty, ...)."""
-
-    status_code = 422

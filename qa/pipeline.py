@@ -1,29 +1,35 @@
-"""The one place that composes the stages: store, embedder, retriever, generator, chain."""
+"""The composition root of the answering stages: store, embedder, retriever, generator and
+chain are each created once here and passed to what uses them. Nothing else wires stages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from langchain_core.language_models import BaseChatModel
 
 from index.embedder import Embedder, default_embedder
 from index.indexer import IndexReport, index_folder, plan_index
 from index.loader import read_source_text
 from index.store import PassageStore, open_client
+from qa.answer.chain import AnswerChain
 from qa.errors import IndexMissingError, NotFoundError
-from qa.models import Answer, ChatTurn
-from qa.retriever import HybridRetriever, PassageRetriever, load_lexical
+from qa.llm.factory import make_chat_model
+from qa.retrieval import HybridRetriever, PassageRetriever, load_lexical
 from qa.settings import Settings
+from qa.types import Answer, ChatTurn, SourceInfo
 
-
-@dataclass(frozen=True)
-class SourceInfo:
-    """An indexed article."""
-
-    name: str
-    passages: int
-    chars: int
+__all__ = [
+    "Pipeline",
+    "build_chain",
+    "build_pipeline",
+    "build_retriever",
+    "build_store",
+    "check_index",
+    "run_index",
+]
 
 
 @dataclass
@@ -33,7 +39,7 @@ class Pipeline:
     settings: Settings
     store: PassageStore
     retriever: HybridRetriever
-    chain: Any  # qa.chain.AnswerChain; Any keeps this module import-light
+    chain: AnswerChain
     _sources: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -48,13 +54,12 @@ class Pipeline:
 
     @property
     def langchain_retriever(self) -> PassageRetriever:
-        """The retriever as a LangChain `BaseRetriever`."""
+        """The retriever as a LangChain `BaseRetriever` (`invoke(query, k=N)`)."""
         return PassageRetriever(hybrid=self.retriever, k=self.retriever.k)
 
     def ask(self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None) -> Answer:
         """Answer one question (with optional prior turns) with verified citations."""
-        answer: Answer = self.chain.ask(question, history=list(history), k=k)
-        return answer
+        return self.chain.ask(question, history=list(history), k=k)
 
     def stream(
         self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
@@ -69,7 +74,7 @@ class Pipeline:
     def sources(self) -> list[SourceInfo]:
         """The indexed articles."""
         return [
-            SourceInfo(name, count, len(self.source_text(name)))
+            SourceInfo(name=name, passages=count, chars=len(self.source_text(name)))
             for name, count in sorted(self._sources.items())
         ]
 
@@ -89,8 +94,15 @@ def build_store(
     settings: Settings, embedder: Embedder | None = None, client: Any = None
 ) -> PassageStore:
     """The passage store for the settings (embedder and client created here unless given)."""
+    if client is None:
+        client = open_client(
+            settings.chroma_mode,
+            path=settings.chroma_path,
+            host=settings.chroma_host,
+            port=settings.chroma_port,
+        )
     return PassageStore(
-        client if client is not None else open_client(settings),
+        client,
         embedder if embedder is not None else default_embedder(),
         settings.collection,
     )
@@ -102,7 +114,7 @@ def run_index(
     *,
     rebuild: bool = False,
     source: Path | None = None,
-    progress: Any = None,
+    progress: Callable[[int], object] | None = None,
 ) -> IndexReport:
     """Index the seeds folder (or `source`) into the store and refresh the BM25 cache."""
     report = index_folder(
@@ -113,7 +125,7 @@ def run_index(
         rebuild=rebuild,
         progress=progress,
     )
-    load_lexical(store, settings.data_dir / "bm25.json")
+    load_lexical(store, settings.bm25_path)
     return report
 
 
@@ -138,7 +150,7 @@ def build_retriever(settings: Settings, store: PassageStore) -> HybridRetriever:
     """The hybrid retriever over `store`, with the BM25 index kept beside it."""
     return HybridRetriever(
         store,
-        load_lexical(store, settings.data_dir / "bm25.json"),
+        load_lexical(store, settings.bm25_path),
         k=settings.k,
         fetch_k=settings.fetch_k,
         mmr_lambda=settings.mmr_lambda,
@@ -151,7 +163,7 @@ def build_pipeline(
     *,
     embedder: Embedder | None = None,
     client: Any = None,
-    chat_model: Any = None,
+    chat_model: BaseChatModel | None = None,
     ensure_index: bool = False,
 ) -> Pipeline:
     """Assemble the pipeline: store, retriever, generator and chain, each created once.
@@ -163,18 +175,32 @@ def build_pipeline(
         chat_model: a LangChain chat model to use instead of the configured backend's.
         ensure_index: build or update the index first instead of failing when it is stale.
     """
-    from qa.chain import AnswerChain
-
     store = build_store(settings, embedder, client)
     if ensure_index:
         run_index(settings, store)
     else:
         check_index(settings, store)
     retriever = build_retriever(settings, store)
-    if chat_model is None and settings.backend != "extractive":
-        from qa.generators import make_chat_model
-
-        chat_model = make_chat_model(settings)
-    chain = AnswerChain(retriever, chat_model, settings)
+    chain = build_chain(settings, retriever, store.embedder, chat_model)
     counts = {name: len(ids) for name, ids in store.ids_by_source().items()}
     return Pipeline(settings, store, retriever, chain, counts)
+
+
+def build_chain(
+    settings: Settings,
+    retriever: HybridRetriever,
+    embedder: Embedder,
+    chat_model: BaseChatModel | None = None,
+) -> AnswerChain:
+    """The answer chain over `retriever`, with the configured backend's chat model unless one
+    is given (none for the extractive backend)."""
+    if chat_model is None and settings.backend != "extractive":
+        chat_model = make_chat_model(settings)
+    return AnswerChain(
+        retriever,
+        chat_model,
+        embed=embedder.encode_documents,
+        backend=settings.backend,
+        min_relevance=settings.min_relevance,
+        context_keep_ratio=settings.context_keep_ratio,
+    )

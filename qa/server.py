@@ -1,17 +1,21 @@
-"""`qa serve`: one process serving the API and, mounted at `/`, the Gradio chat UI."""
+"""The composition root of serving: one process serving the API and, mounted at `/`, the
+Gradio chat UI (`qa serve`)."""
 
 from __future__ import annotations
 
 import sys
 from typing import Any
 
+import gradio as gr
 from fastapi import FastAPI
 
-from qa.api import create_app
-from qa.api_deps import QAPipeline
 from qa.errors import IndexMissingError
-from qa.feedback import FeedbackStore
+from qa.pipeline import build_pipeline
+from qa.serving import FeedbackStore, QAPipeline, create_app
 from qa.settings import Settings
+from ui import CSS, build_ui
+
+__all__ = ["create_server_app", "serve"]
 
 
 def create_server_app(settings: Settings, pipeline: QAPipeline | None = None) -> FastAPI:
@@ -21,15 +25,9 @@ def create_server_app(settings: Settings, pipeline: QAPipeline | None = None) ->
         settings: the configuration.
         pipeline: an assembled pipeline (default: built here; the index must be up to date).
     """
-    import gradio as gr
-
-    from ui.app import CSS, build_ui
-
     if pipeline is None:
-        from qa.pipeline import build_pipeline
-
         pipeline = build_pipeline(settings)
-    feedback = FeedbackStore(settings.data_dir / "feedback.jsonl")
+    feedback = FeedbackStore(settings.feedback_path)
     app = create_app(pipeline, settings, feedback)
     blocks = build_ui(pipeline, feedback)
     # Mounted last: the API routes above take precedence over the catch-all mount.
@@ -64,8 +62,6 @@ def serve(settings: Settings, build_index: bool = False, **uvicorn_options: Any)
         The process exit code: 0 after a clean shutdown, 2 when the index is missing or stale.
     """
     import uvicorn
-
-    from qa.pipeline import build_pipeline
 
     try:
         pipeline = build_pipeline(settings, ensure_index=build_index)

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index.store import ChromaMode
+from qa.errors import BadInputError
+
+__all__ = ["Backend", "ChromaMode", "Settings", "get_settings"]
+
 Backend = Literal["local", "openai", "extractive"]
-ChromaMode = Literal["embedded", "server"]
+
+_ENV_PREFIX = "QA_"
 
 
 class Settings(BaseSettings):
-    """Configuration, read from `QA_*` environment variables and an optional `.env` file."""
+    """Configuration, read from `QA_*` environment variables and an optional `.env` file.
 
-    model_config = SettingsConfigDict(env_prefix="QA_", env_file=".env", extra="ignore")
+    Every number has bounds, so a bad value fails at start with the variable's name
+    (`get_settings`). Paths derived from `data_dir` are properties.
+    """
+
+    model_config = SettingsConfigDict(env_prefix=_ENV_PREFIX, env_file=".env", extra="ignore")
 
     # Data
     seeds_dir: Path = Path("seeds")
@@ -23,12 +33,12 @@ class Settings(BaseSettings):
     store_dir: Path | None = Field(
         default=None, description="Chroma folder in embedded mode (default: DATA_DIR/chroma)"
     )
-    collection: str = "articles"
+    collection: str = Field(default="articles", min_length=1)
 
     # Chroma
     chroma_mode: ChromaMode = "embedded"
     chroma_host: str = "127.0.0.1"
-    chroma_port: int = 8000
+    chroma_port: int = Field(default=8000, ge=1, le=65535)
 
     # Chunking (in tokens of the embedding model)
     chunk_tokens: int = Field(default=90, ge=16, le=250)
@@ -38,30 +48,31 @@ class Settings(BaseSettings):
     k: int = Field(default=4, ge=1, le=20)
     fetch_k: int = Field(default=20, ge=1, le=200)
     mmr_lambda: float = Field(default=0.7, ge=0.0, le=1.0)
-    rrf_k: int = 60
+    rrf_k: int = Field(default=60, ge=1, le=1000)
     # Context compaction: sentences scoring below this share of the best are cut from the
     # prompt (0 keeps whole passages).
     context_keep_ratio: float = Field(default=0.6, ge=0.0, le=1.0)
     # Refusal: below this best dense cosine similarity, no generator is called. Calibrated by
     # `qa calibrate` on eval/qa.jsonl (midpoint of the gap below every answerable item).
-    min_relevance: float = 0.20
+    min_relevance: float = Field(default=0.20, ge=-1.0, le=1.0)
 
     # Generation
     backend: Backend = "local"
     model_path: Path | None = Field(
         default=None, description="A .gguf file; default: the assembled Qwen2.5-Coder model"
     )
-    n_ctx: int = 2048
-    n_threads: int = 2
-    max_tokens: int = 160
-    temperature: float = 0.0
+    # llama.cpp rounds smaller contexts up to 256 but llama-cpp-python would not follow.
+    n_ctx: int = Field(default=2048, ge=256, le=32768)
+    n_threads: int = Field(default=2, ge=1, le=256)
+    max_tokens: int = Field(default=160, ge=1, le=4096)
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
     openai_api_key: SecretStr | None = None
 
     # Serving
     host: str = "127.0.0.1"
-    port: int = 7860
+    port: int = Field(default=7860, ge=1, le=65535)
     api_key: SecretStr | None = None
 
     @property
@@ -74,7 +85,35 @@ class Settings(BaseSettings):
         """Where assembled model files are cached."""
         return self.data_dir / "models"
 
+    @property
+    def bm25_path(self) -> Path:
+        """The saved BM25 index, kept beside the store."""
+        return self.data_dir / "bm25.json"
 
-def get_settings(**overrides: object) -> Settings:
-    """Build the settings (environment, `.env`, then explicit overrides)."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    @property
+    def feedback_path(self) -> Path:
+        """Where thumbs up/down are appended (JSON Lines)."""
+        return self.data_dir / "feedback.jsonl"
+
+    @property
+    def eval_dir(self) -> Path:
+        """Where `qa eval` writes its reports unless told otherwise."""
+        return self.data_dir / "eval"
+
+
+def get_settings(**overrides: Any) -> Settings:
+    """Build the settings (environment, `.env`, then explicit overrides).
+
+    Raises:
+        BadInputError: a value is missing its type or bounds; the message names the
+            environment variable (`QA_N_CTX`, ...) and what is accepted.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{_ENV_PREFIX}{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            f" (got {err.get('input')!r})"
+            for err in exc.errors()
+        )
+        raise BadInputError(f"bad setting: {problems}") from None

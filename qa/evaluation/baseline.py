@@ -7,18 +7,20 @@ model as ours, so the comparison measures the pipeline, not the model.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import HumanMessage
 
-from index.embedder import ChromaEmbeddingFunction, Embedder
+from index.embedder import Embedder
 from index.loader import load_sources
-from index.normalize import normalize
-from qa.models import Answer, ChatTurn, Citation
+from index.store import open_collection
+from qa.answer.check import says_not_known
+from qa.llm.usage import TokenUsage
+from qa.types import Answer, ChatTurn, Citation
 
 COLLECTION = "baseline"
 CHUNK_SIZE = 1000
@@ -34,15 +36,6 @@ STUFF_PROMPT = (
 )
 """LangChain's classic `RetrievalQA` "stuff" prompt, word for word."""
 
-_DONT_KNOW = re.compile(
-    r"\b(?:don'?t|do not|does not|doesn'?t) know\b"
-    r"|\bnot (?:mentioned|provided|stated|specified)\b"
-    r"|\bno (?:information|mention)\b"
-    r"|\b(?:cannot|can'?t|unable to) (?:answer|determine|be determined)"
-    r"|\b(?:does|do) not (?:say|mention|provide|contain|specify)\b",
-    re.IGNORECASE,
-)
-
 
 def build_stuff_prompt(question: str, chunks: Sequence[str]) -> str:
     """The tutorial prompt: the chunks joined by blank lines, then the question."""
@@ -51,7 +44,7 @@ def build_stuff_prompt(question: str, chunks: Sequence[str]) -> str:
 
 def says_dont_know(answer: str) -> bool:
     """True when a free-text answer declines ("I don't know", "not mentioned", ...)."""
-    return not answer.strip() or bool(_DONT_KNOW.search(normalize(answer)))
+    return not answer.strip() or says_not_known(answer)
 
 
 class TutorialBaseline:
@@ -84,14 +77,7 @@ class TutorialBaseline:
             query_texts=[question], n_results=TOP_K, include=["documents", "metadatas", "distances"]
         )
         return [
-            Citation(
-                n=n,
-                source=str(meta["source"]),
-                start=int(meta["start"]),
-                end=int(meta["end"]),
-                text=doc,
-                score=round(1.0 - float(dist), 4),
-            )
+            Citation.from_passage(n, _chunk(doc, meta), 1.0 - float(dist))
             for n, (doc, meta, dist) in enumerate(
                 zip(
                     (got["documents"] or [[]])[0],
@@ -114,7 +100,7 @@ class TutorialBaseline:
             [HumanMessage(build_stuff_prompt(question, [c.text for c in chunks]))]
         )
         text = reply.content if isinstance(reply.content, str) else str(reply.content)
-        usage = getattr(reply, "usage_metadata", None) or {}
+        usage = TokenUsage.of(reply)
         refused = says_dont_know(text)
         return Answer(
             question=question,
@@ -126,9 +112,9 @@ class TutorialBaseline:
             backend="baseline",
             model=self.model_name,
             timings_ms={"total": round((time.perf_counter() - started) * 1000.0, 1)},
-            prompt_tokens=int(usage.get("input_tokens", 0)),
-            cached_prompt_tokens=int(usage.get("input_token_details", {}).get("cache_read", 0)),
-            completion_tokens=int(usage.get("output_tokens", 0)),
+            prompt_tokens=usage.prompt,
+            cached_prompt_tokens=usage.cached,
+            completion_tokens=usage.completion,
         )
 
 
@@ -163,13 +149,7 @@ def build_baseline(
     chunks = splitter.create_documents(
         [d.text for d in docs], metadatas=[{"source": d.name} for d in docs]
     )
-    if any(c.name == COLLECTION for c in client.list_collections()):
-        client.delete_collection(COLLECTION)
-    collection = client.create_collection(
-        name=COLLECTION,
-        embedding_function=ChromaEmbeddingFunction(embedder),
-        configuration={"hnsw": {"space": "cosine"}},
-    )
+    collection = open_collection(client, COLLECTION, embedder, fresh=True)
     if chunks:
         collection.add(
             ids=[f"baseline-{i}" for i in range(len(chunks))],
@@ -184,3 +164,17 @@ def build_baseline(
             ],
         )
     return TutorialBaseline(collection, chat_model, model_name)
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """A stored tutorial chunk: its source and the splitter's offsets."""
+
+    source: str
+    start: int
+    end: int
+    text: str
+
+
+def _chunk(text: str, meta: Any) -> _Chunk:
+    return _Chunk(str(meta["source"]), int(meta["start"]), int(meta["end"]), text)

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from index.loader import read_source_text
-from qa.models import ChatTurn
+from qa.types import ChatTurn
 
 
 class Evidence(BaseModel):

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from index.normalize import match_key
 from qa.evaluation.dataset import QAItem
-from qa.evaluation.records import PassageRef, Prediction
+from qa.evaluation.records import Prediction
+from qa.types import PassageSpan
 
 RATE_METRICS = (
     "answer_accuracy",
@@ -42,7 +43,7 @@ class Span:
     start: int
     end: int
 
-    def overlaps(self, other: Span | PassageRef) -> bool:
+    def overlaps(self, other: Span | PassageSpan) -> bool:
         """True when both spans are in the same source and share at least one character."""
         return self.source == other.source and self.start < other.end and other.start < self.end
 
@@ -98,7 +99,7 @@ def score_item(item: QAItem, prediction: Prediction, spans: Sequence[Span]) -> I
     answerable = item.answerable
     has_spans = answerable and bool(spans)
 
-    def hits(ref: PassageRef) -> bool:
+    def hits(ref: PassageSpan) -> bool:
         return any(span.overlaps(ref) for span in spans)
 
     rank = next((n for n, ref in enumerate(prediction.retrieved, start=1) if hits(ref)), None)

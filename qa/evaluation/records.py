@@ -7,16 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from qa.models import Answer, Citation
-
-
-class PassageRef(BaseModel):
-    """A span of a source file that an answer cited or the generator was given."""
-
-    source: str
-    start: int
-    end: int
-    text: str
+from qa.types import Answer, Citation
 
 
 class Prediction(BaseModel):
@@ -27,18 +18,15 @@ class Prediction(BaseModel):
     kind: str | None = None
     answer: str = ""
     refused: bool = False
-    citations: list[PassageRef] = Field(default_factory=list)
-    retrieved: list[PassageRef] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    retrieved: list[Citation] = Field(
+        default_factory=list, description="The numbered passages given to the generator"
+    )
     latency_ms: float = 0.0
     prompt_tokens: int = 0
     cached_prompt_tokens: int = 0
     timings_ms: dict[str, float] = Field(default_factory=dict)
     error: str | None = None
-
-
-def refs(citations: Iterable[Citation]) -> list[PassageRef]:
-    """Citations reduced to the fields a prediction keeps."""
-    return [PassageRef(source=c.source, start=c.start, end=c.end, text=c.text) for c in citations]
 
 
 def from_answer(item_id: str, kind: str | None, answer: Answer, wall_ms: float) -> Prediction:
@@ -49,8 +37,8 @@ def from_answer(item_id: str, kind: str | None, answer: Answer, wall_ms: float) 
         kind=kind,
         answer=answer.answer,
         refused=answer.refused,
-        citations=refs(answer.citations),
-        retrieved=refs(answer.retrieved),
+        citations=answer.citations,
+        retrieved=answer.retrieved,
         latency_ms=round(answer.timings_ms.get("total", wall_ms), 1),
         prompt_tokens=answer.prompt_tokens,
         cached_prompt_tokens=answer.cached_prompt_tokens,
@@ -64,9 +52,3 @@ def write_predictions(path: Path, predictions: Iterable[Prediction]) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for p in predictions:
             fh.write(p.model_dump_json(exclude_none=True) + "\n")
-
-
-def read_predictions(path: Path) -> list[Prediction]:
-    """Read a `predictions.jsonl` written by `write_predictions`."""
-    with path.open(encoding="utf-8") as fh:
-        return [Prediction.model_validate_json(line) for line in fh if line.strip()]

@@ -14,7 +14,7 @@ from qa.evaluation.dataset import QAItem
 from qa.evaluation.metrics import evidence_spans, score_item, stage_latencies, summarize
 from qa.evaluation.records import Prediction, from_answer, write_predictions
 from qa.evaluation.report import write_report
-from qa.models import Answer, ChatTurn
+from qa.types import Answer, ChatTurn
 
 
 class Asker(Protocol):

@@ -1,0 +1,258 @@
+"""The answer chain: standalone question → retrieve → gate → generate → check → answer.
+
+One `Answer` object comes out of every question; `stream` also yields the text as it is
+generated. The chain is given what it needs (a retriever, a chat model or None for the
+extractive backend, the embedding function and thresholds), never the whole settings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Generator, Iterator, Sequence
+from typing import Any, Protocol
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from qa.answer.check import CheckedAnswer, check_answer
+from qa.answer.context import compact_passages
+from qa.answer.extractive import extract_answer
+from qa.answer.followups import clean_rewrite, heuristic_rewrite, is_follow_up
+from qa.answer.prompts import NOT_IN_ARTICLES, build_answer_messages, build_rewrite_messages
+from qa.errors import ModelUnavailableError, QAError
+from qa.llm.factory import model_name
+from qa.llm.usage import TokenUsage
+from qa.types import (
+    REFUSAL_MESSAGE,
+    Answer,
+    ChatTurn,
+    Citation,
+    Embed,
+    RetrievedPassage,
+    validate_question,
+)
+
+__all__ = ["AnswerChain", "Retriever", "evaluate_fixed_opening"]
+
+logger = logging.getLogger(__name__)
+
+
+class Retriever(Protocol):
+    """What the chain needs of a retriever (`qa.retrieval.HybridRetriever`)."""
+
+    def retrieve(self, query: str, k: int | None = None) -> list[RetrievedPassage]: ...
+
+
+def evaluate_fixed_opening(chat_model: Any) -> None:
+    """Have the chat model evaluate the answer prompt's fixed opening (instructions and worked
+    examples) and keep it cached, generating one token."""
+    chat_model.invoke(build_answer_messages("", []), max_tokens=1)
+
+
+class _StageTimer:
+    """Wall time of each step, in ms, in the order the steps ran."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.ms: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.ms[name] = (time.perf_counter() - began) * 1000.0
+
+    def rounded(self) -> dict[str, float]:
+        """The stages and the `total` so far, rounded to 0.1 ms."""
+        self.ms["total"] = (time.perf_counter() - self.started) * 1000.0
+        return {name: round(ms, 1) for name, ms in self.ms.items()}
+
+
+class AnswerChain:
+    """Turns a question (and prior turns) into an `Answer` with verified citations.
+
+    Args:
+        retriever: finds the passages for a standalone question.
+        chat_model: a LangChain chat model, or None for the extractive backend.
+        embed: the embedding function (for compaction, extraction and the check).
+        backend: the backend's name in answers (`local`, `openai`); `extractive` without a
+            chat model.
+        min_relevance: below this best dense similarity (cosine, -1 to 1) the chain refuses
+            without calling any generator.
+        context_keep_ratio: context compaction's threshold (0 keeps whole passages).
+    """
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        chat_model: BaseChatModel | None,
+        *,
+        embed: Embed,
+        backend: str = "local",
+        min_relevance: float = 0.2,
+        context_keep_ratio: float = 0.6,
+    ) -> None:
+        self.retriever = retriever
+        self.chat_model = chat_model
+        self.embed = embed
+        self.min_relevance = min_relevance
+        self.context_keep_ratio = context_keep_ratio
+        self.backend = "extractive" if chat_model is None else backend
+        self.model = "none" if chat_model is None else model_name(chat_model)
+
+    def warm_up(self) -> None:
+        """Evaluate the answer prompt's fixed opening (instructions and worked examples) once,
+        so that the first question does not wait for it; llama.cpp keeps it evaluated."""
+        if self.chat_model is not None and self.backend == "local":
+            evaluate_fixed_opening(self.chat_model)
+
+    def as_runnable(self) -> Runnable[dict[str, Any], Answer]:
+        """The whole chain as one LangChain runnable taking {"question", "history"?, "k"?}."""
+        return RunnableLambda(
+            lambda x: self.ask(x["question"], history=x.get("history", []), k=x.get("k"))
+        )
+
+    def ask(self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None) -> Answer:
+        """Answer `question` (with optional prior turns; `k` passages); see `stream`.
+
+        Raises:
+            BadInputError: the question is empty or too long.
+            ModelUnavailableError: the generator failed.
+        """
+        final: Answer | None = None
+        for event in self._run(question, history, k, stream=False):
+            if isinstance(event, Answer):
+                final = event
+        assert final is not None
+        return final
+
+    def stream(
+        self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
+    ) -> Iterator[str | Answer]:
+        """Yield answer text deltas as they are generated, then the final `Answer`.
+
+        The deltas are the generator's raw text; the final answer's text, checked against
+        the passages, replaces them.
+        """
+        yield from self._run(question, history, k, stream=True)
+
+    def _run(
+        self, question: str, history: Sequence[ChatTurn], k: int | None, *, stream: bool
+    ) -> Iterator[str | Answer]:
+        """Standalone question → retrieve → gate → generate → check → answer object."""
+        timer = _StageTimer()
+        question = validate_question(question)
+        with timer.stage("rewrite"):
+            standalone = self._standalone(question, list(history))
+        with timer.stage("retrieve"):
+            passages = self.retriever.retrieve(standalone, k=k)
+        checked: CheckedAnswer | None = None
+        usage = TokenUsage()
+        if self._relevant(passages):
+            with timer.stage("generate"):
+                raw, usage = yield from self._generate(standalone, passages, stream=stream)
+            with timer.stage("verify"):
+                checked = check_answer(
+                    raw,
+                    passages,
+                    self.embed,
+                    question=standalone,
+                    requote_garbled=self.chat_model is not None,
+                )
+        yield self._answer(question, standalone, passages, checked, timer.rounded(), usage)
+
+    def _standalone(self, question: str, history: list[ChatTurn]) -> str:
+        """The question itself, or a follow-up rewritten to name what it refers to."""
+        if not is_follow_up(question, history):
+            return question
+        if self.chat_model is None:
+            return heuristic_rewrite(question, history)
+        try:
+            reply = self.chat_model.invoke(build_rewrite_messages(question, history))
+        except Exception:
+            logger.warning("rewriting a follow-up failed; naming the last question's subjects")
+            logger.debug("rewrite failure", exc_info=True)
+            return heuristic_rewrite(question, history)
+        return clean_rewrite(reply.text, question, history)
+
+    def _relevant(self, passages: Sequence[RetrievedPassage]) -> bool:
+        """The gate: is anything retrieved close enough to the question to be worth a call?"""
+        return max((p.dense_score for p in passages), default=0.0) >= self.min_relevance
+
+    def _generate(
+        self, question: str, passages: Sequence[RetrievedPassage], *, stream: bool
+    ) -> Generator[str, None, tuple[str, TokenUsage]]:
+        """Yield the raw answer text as it comes; return it whole with the token usage."""
+        if self.chat_model is None:
+            extract = extract_answer(question, passages, self.embed)
+            if extract is None:
+                return NOT_IN_ARTICLES, TokenUsage()
+            yield extract.text
+            return extract.text, TokenUsage()
+        context = compact_passages(
+            question, passages, self.embed, keep_ratio=self.context_keep_ratio
+        )
+        messages = build_answer_messages(question, context)
+        pieces: list[str] = []
+        usage = TokenUsage()
+        for message in self._call_model(messages, stream=stream):
+            delta = message.content if isinstance(message.content, str) else ""
+            if delta:
+                pieces.append(delta)
+                yield delta
+            usage += TokenUsage.of(message)
+        return "".join(pieces).strip(), usage
+
+    def _call_model(self, messages: list[BaseMessage], *, stream: bool) -> Iterator[BaseMessage]:
+        """The model's reply: its chunks when streaming, else one message (a non-streamed call
+        always reports usage; some servers omit it in streams).
+
+        Raises:
+            ModelUnavailableError: the model call failed (the cause is chained).
+        """
+        assert self.chat_model is not None
+        try:
+            if stream:
+                yield from self.chat_model.stream(messages)
+            else:
+                yield self.chat_model.invoke(messages)
+        except QAError:
+            raise
+        except Exception as exc:
+            raise ModelUnavailableError(
+                f"the {self.backend} generator failed ({type(exc).__name__}: {exc});"
+                " check the model installation (`make install`) or QA_OPENAI_BASE_URL"
+            ) from exc
+
+    def _answer(
+        self,
+        question: str,
+        standalone: str,
+        passages: Sequence[RetrievedPassage],
+        checked: CheckedAnswer | None,
+        timings_ms: dict[str, float],
+        usage: TokenUsage,
+    ) -> Answer:
+        """The answer object; a refusal when nothing passed the gate and the check."""
+        return Answer(
+            question=question,
+            standalone_question=standalone,
+            answer=REFUSAL_MESSAGE if checked is None else checked.text,
+            refused=checked is None,
+            conflict=checked is not None and checked.conflict,
+            citations=[] if checked is None else checked.citations,
+            retrieved=[
+                Citation.from_passage(n, p, p.dense_score) for n, p in enumerate(passages, start=1)
+            ],
+            backend=self.backend,
+            model=self.model,
+            timings_ms=timings_ms,
+            prompt_tokens=usage.prompt,
+            cached_prompt_tokens=usage.cached,
+            completion_tokens=usage.completion,
+        )

@@ -1,0 +1,117 @@
+"""The `extractive` backend: no LLM; the answer is the passages' best-supported sentences."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from qa.answer.context import score_sentences
+from qa.types import Embed, RetrievedPassage
+
+
+@dataclass(frozen=True)
+class Extract:
+    """An extractive answer: text with `[n]` markers."""
+
+    text: str
+    cited: list[int]
+
+
+AnswerType = Literal["number", "date", "name", "any"]
+
+_NUMBER_Q = re.compile(
+    r"^\s*(how (much|many|old|big|large)|what (percentage|percent|share|stake|amount|price|"
+    r"valuation|revenue)|by how much)\b",
+    re.I,
+)
+_DATE_Q = re.compile(r"^\s*(when|in what year|what year|which year|since when)\b", re.I)
+_NAME_Q = re.compile(r"^\s*(who|whom|whose)\b", re.I)
+_HAS_NUMBER = re.compile(r"\d")
+_HAS_YEAR = re.compile(
+    r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|"
+    r"july|august|september|october|november|december|monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday|ago|last year|this year)\b",
+    re.I,
+)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+
+
+def answer_type(question: str) -> AnswerType:
+    """The kind of answer a question asks for, from its first words."""
+    if _DATE_Q.match(question):
+        return "date"
+    if _NUMBER_Q.match(question):
+        return "number"
+    if _NAME_Q.match(question):
+        return "name"
+    return "any"
+
+
+def fits_type(sentence: str, question: str, wanted: AnswerType) -> bool:
+    """True when `sentence` holds an answer of the wanted kind (a name not in the question)."""
+    if wanted == "number":
+        return bool(_HAS_NUMBER.search(sentence))
+    if wanted == "date":
+        return bool(_HAS_YEAR.search(sentence))
+    if wanted == "name":
+        asked = {w.lower() for w in re.findall(r"\w+", question)}
+        return any(
+            any(part.lower() not in asked for part in name.split())
+            for name in _NAME.findall(sentence)
+        )
+    return True
+
+
+def extract_answer(
+    question: str,
+    passages: Sequence[RetrievedPassage],
+    embed: Embed,
+    *,
+    max_sentences: int = 2,
+    min_overlap: int = 1,
+    type_ratio: float = 0.85,
+    only: Collection[int] | None = None,
+) -> Extract | None:
+    """Pick the sentences of the context that best answer `question`.
+
+    A sentence scores its cosine similarity to the question plus the share of the question's
+    content words it contains. The best sentence is taken, and a second one from another
+    passage if it scores nearly as well and says something new. Returns None when no sentence
+    shares a content word with the question, or when no sentence close to the best holds the
+    kind of answer the question asks for (a number, a date, a name). `only` limits the
+    answer to the passages of those (1-based) numbers.
+    """
+    scored = score_sentences(question, passages, embed)
+    if not scored.text:
+        return None
+    units = [(i + 1, text) for i, text in zip(scored.passage, scored.text, strict=True)]
+    scores = list(zip(scored.score, scored.overlap, strict=True))
+    u_vecs = scored.vectors
+    order = sorted(
+        (i for i in range(len(units)) if only is None or units[i][0] in only),
+        key=lambda i: -scores[i][0],
+    )
+    if not order:
+        return None
+    wanted = answer_type(question)
+    typed = [i for i in order if fits_type(units[i][1], question, wanted)]
+    # The best sentence of the right kind must be nearly as relevant as the best overall:
+    # otherwise the context talks about the subject but does not hold the asked fact.
+    if not typed or scores[typed[0]][0] < type_ratio * scores[order[0]][0]:
+        return None
+    best = typed[0]
+    if scores[best][1] < min_overlap:
+        return None
+    chosen = [best]
+    for i in typed[1:]:
+        if len(chosen) >= max_sentences:
+            break
+        if scores[i][0] < 0.9 * scores[best][0] or scores[i][1] < min_overlap:
+            break
+        novel = all(float(u_vecs[i] @ u_vecs[j]) < 0.8 for j in chosen)
+        if novel and units[i][0] not in {units[j][0] for j in chosen}:
+            chosen.append(i)
+    parts = [f"{' '.join(units[i][1].split())} [{units[i][0]}]" for i in chosen]
+    return Extract(" ".join(parts), [units[i][0] for i in chosen])

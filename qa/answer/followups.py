@@ -1,0 +1,99 @@
+"""Follow-up questions: telling them apart, and making them standalone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from index.normalize import tokens
+from qa.types import ChatTurn
+
+__all__ = ["MAX_REWRITE_CHARS", "clean_rewrite", "heuristic_rewrite", "is_follow_up"]
+
+MAX_REWRITE_CHARS = 400
+"""A model's rewrite longer than this (in characters) is taken for an answer, not a question."""
+
+_FOLLOW_UP_WORDS = frozenset(
+    [
+        "it",
+        "its",
+        "they",
+        "them",
+        "their",
+        "theirs",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "hers",
+        "that",
+        "this",
+        "those",
+        "these",
+        "there",
+        "also",
+        "same",
+        "other",
+    ]
+)
+_FOLLOW_UP_START = re.compile(r"^\s*(and|but|so|also|what about|how about|then)\b", re.I)
+
+
+def is_follow_up(question: str, history: Sequence[ChatTurn]) -> bool:
+    """True when the question leans on the conversation (pronouns, "and ...", very short)."""
+    if not any(t.role == "user" for t in history):
+        return False
+    words = tokens(question, drop_stopwords=False)
+    return (
+        bool(_FOLLOW_UP_START.match(question))
+        or any(w in _FOLLOW_UP_WORDS for w in words)
+        or len(tokens(question)) < 3
+    )
+
+
+def heuristic_rewrite(question: str, history: Sequence[ChatTurn]) -> str:
+    """Name what a follow-up refers to by adding the last user question's proper names."""
+    last = next((t.content for t in reversed(history) if t.role == "user"), "")
+    have = {w.lower() for w in re.findall(r"\w+", question)}
+    names = [
+        w
+        for w in dict.fromkeys(re.findall(r"\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*", last))
+        if w.lower() not in have and w.split()[0].lower() not in _QUESTION_WORDS
+    ]
+    return f"{question} ({', '.join(names)})" if names else f"{question} ({last})"
+
+
+_QUESTION_WORDS = frozenset(
+    [
+        "what",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "which",
+        "did",
+        "does",
+        "do",
+        "is",
+        "are",
+        "and",
+    ]
+)
+
+
+def clean_rewrite(rewritten: str, question: str, history: Sequence[ChatTurn]) -> str:
+    """The standalone question from a model's rewrite of a follow-up.
+
+    A small model sometimes answers instead of rewriting, or drops the question's words: such
+    a reply (or an empty or over-long one) gives way to `heuristic_rewrite`.
+    """
+    rewritten = re.sub(r"^(standalone question|question)\s*:\s*", "", rewritten.strip(), flags=re.I)
+    rewritten = rewritten.strip().strip('"').strip()
+    kept = set(tokens(question)) <= set(tokens(rewritten)) or rewritten.endswith("?")
+    if not rewritten or len(rewritten) > MAX_REWRITE_CHARS or not kept:
+        return heuristic_rewrite(question, history)
+    return rewritten

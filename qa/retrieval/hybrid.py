@@ -1,0 +1,129 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, diversified by MMR."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.store import PassageStore
+from index.types import Passage
+from qa.retrieval.lexical import BM25Index, fingerprint
+from qa.types import RetrievedPassage
+
+
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
+    """Fuse ranked id lists: each id scores the sum of 1 / (k + rank) over the lists."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, pid in enumerate(ranking, start=1):
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def mmr_select(relevance: np.ndarray, vectors: np.ndarray, k: int, lambda_: float) -> list[int]:
+    """Maximal marginal relevance: indices of `k` items trading relevance for novelty."""
+    n = len(relevance)
+    chosen: list[int] = []
+    if n == 0 or k <= 0:
+        return chosen
+    sims = (vectors @ vectors.T).astype(np.float64)
+    relevance = np.asarray(relevance, dtype=np.float64)
+    # Similarity of each item to its closest chosen one, kept up to date (no Python loops).
+    redundancy = np.zeros(n)
+    taken = np.zeros(n, dtype=bool)
+    while len(chosen) < min(k, n):
+        gain = np.where(taken, -np.inf, lambda_ * relevance - (1 - lambda_) * redundancy)
+        best = int(np.argmax(gain))  # the first of equal gains, as max() over a list would
+        redundancy = sims[:, best] if not chosen else np.maximum(redundancy, sims[:, best])
+        chosen.append(best)
+        taken[best] = True
+    return chosen
+
+
+def load_lexical(store: PassageStore, cache: Path | None) -> BM25Index:
+    """The BM25 index for the store: the saved one if it matches the store, else rebuilt."""
+    ids = store.ids()
+    if cache is not None and cache.exists():
+        try:
+            saved = BM25Index.load(cache)
+            if saved.fingerprint == fingerprint(ids):
+                return saved
+        except (ValueError, KeyError, OSError):
+            pass  # a damaged cache is rebuilt below
+    index = BM25Index(store.all_passages())
+    if cache is not None:
+        index.save(cache)
+    return index
+
+
+@dataclass
+class HybridRetriever:
+    """Retrieves passages for a query.
+
+    Args:
+        store: the passage store (dense search and vectors).
+        lexical: the BM25 index over the same passages.
+        k: passages returned.
+        fetch_k: candidates taken from each of dense and BM25 search before fusion.
+        mmr_lambda: 1.0 is pure relevance; lower values favour passages unlike those chosen.
+        rrf_k: the reciprocal-rank-fusion constant.
+        duplicate_similarity: cosine similarity above which passages count as the same evidence.
+    """
+
+    store: PassageStore
+    lexical: BM25Index
+    k: int = 4
+    fetch_k: int = 20
+    mmr_lambda: float = 0.7
+    rrf_k: int = 60
+    duplicate_similarity: float = 0.8
+
+    def retrieve(self, query: str, k: int | None = None) -> list[RetrievedPassage]:
+        """The best `k` passages for `query`, best first."""
+        k = self.k if k is None else k
+        if k <= 0 or not query.strip():
+            return []
+        qvec = self.store.embedder.encode_query(query)
+        dense = self.store.query(qvec, self.fetch_k)
+        lexical = self.lexical.search(query, self.fetch_k)
+        bm25 = {p.id: s for p, s in lexical}
+        fused = reciprocal_rank_fusion(
+            [[h.passage.id for h in dense], [p.id for p, _ in lexical]], self.rrf_k
+        )
+        passages: dict[str, Passage] = {h.passage.id: h.passage for h in dense}
+        passages.update({p.id: p for p, _ in lexical if p.id not in passages})
+        vectors = {h.passage.id: h.vector for h in dense}
+        missing = [pid for pid in passages if pid not in vectors]
+        vectors.update(self.store.vectors(missing))
+
+        ids = sorted(fused, key=lambda pid: (-fused[pid], pid))
+        ids = [pid for pid in ids if pid in vectors]
+        if not ids:
+            return []
+        matrix = np.stack([vectors[pid] for pid in ids])
+        scores = np.array([fused[pid] for pid in ids])
+        chosen = mmr_select(scores / scores.max(), matrix, k, self.mmr_lambda)
+        similarity = matrix @ matrix.T
+        sources = np.array([passages[pid].source for pid in ids])
+        results = []
+        for i in chosen:
+            p = passages[ids[i]]
+            near = (similarity[i] >= self.duplicate_similarity) & (sources != p.source)
+            twins = {str(s) for s in sources[near]}
+            results.append(
+                RetrievedPassage(
+                    id=p.id,
+                    source=p.source,
+                    start=p.start,
+                    end=p.end,
+                    text=p.text,
+                    position=p.position,
+                    score=float(fused[ids[i]]),
+                    dense_score=float(matrix[i] @ qvec),
+                    bm25_score=float(bm25.get(p.id, 0.0)),
+                    corroborated_by=sorted(twins),
+                )
+            )
+        return results

@@ -1,0 +1,106 @@
+"""What the HTTP routes share: the pipeline protocol, the dependencies and the API-key check."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator, Sequence
+from typing import Annotated, Protocol
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from qa.errors import BadInputError, UnauthorizedError
+from qa.serving.feedback import FeedbackStore
+from qa.settings import Settings
+from qa.types import Answer, ChatTurn, SourceInfo, validate_question
+
+__all__ = [
+    "FeedbackDep",
+    "PipelineDep",
+    "QAPipeline",
+    "SettingsDep",
+    "check_question",
+    "get_feedback_store",
+    "get_pipeline",
+    "get_settings",
+    "require_api_key",
+]
+
+
+class QAPipeline(Protocol):
+    """What the API needs of `qa.pipeline.Pipeline` (tests pass lighter objects)."""
+
+    settings: Settings
+
+    def ask(
+        self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
+    ) -> Answer: ...
+
+    def stream(
+        self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
+    ) -> Iterator[str | Answer]: ...
+
+    def sources(self) -> Sequence[SourceInfo]: ...
+
+    def source_text(self, name: str) -> str: ...
+
+    @property
+    def passage_count(self) -> int: ...
+
+    @property
+    def backend(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
+
+
+def check_question(value: str) -> str:
+    """The chain's own rule (empty or over-long questions), as a pydantic validation error."""
+    try:
+        validate_question(value)
+    except BadInputError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+# ---------------------------------------------------------------- dependencies
+
+
+async def get_pipeline(request: Request) -> QAPipeline:
+    """The pipeline built once at start-up."""
+    pipeline: QAPipeline = request.app.state.pipeline
+    return pipeline
+
+
+async def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_feedback_store(request: Request) -> FeedbackStore:
+    """Where ratings are appended."""
+    store: FeedbackStore = request.app.state.feedback
+    return store
+
+
+PipelineDep = Annotated[QAPipeline, Depends(get_pipeline)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback_store)]
+
+_bearer = HTTPBearer(auto_error=False, description="Needed only when QA_API_KEY is set")
+
+
+async def require_api_key(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """When an API key is configured, demand `Authorization: Bearer KEY`."""
+    if settings.api_key is None:
+        return
+    expected = settings.api_key.get_secret_value().encode()
+    given = credentials.credentials.encode() if credentials else b""
+    if not secrets.compare_digest(given, expected):
+        raise UnauthorizedError(
+            "missing or wrong API key: send the header `Authorization: Bearer <QA_API_KEY>`"
+        )

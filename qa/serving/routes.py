@@ -1,0 +1,137 @@
+"""The API's own routes: health, ask (plain and streamed), sources and feedback.
+
+Routes only validate input and call the pipeline; blocking calls run in worker threads so the
+event loop stays free.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sse_starlette import EventSourceResponse
+
+from qa.errors import NotFoundError
+from qa.serving.deps import FeedbackDep, PipelineDep, check_question, require_api_key
+from qa.serving.errors import AUTH_ERRORS, ErrorResponse, error_body
+from qa.serving.feedback import Feedback, FeedbackRecord
+from qa.serving.streaming import SSE_CONTENT, iterate_in_thread
+from qa.types import MAX_QUESTION_CHARS, Answer, ChatTurn, SourceInfo
+
+__all__ = ["AskRequest", "HealthResponse", "SourceDetail", "api_router", "health_router"]
+
+
+# ---------------------------------------------------------------- request and response models
+
+
+class AskRequest(BaseModel):
+    """A question, optionally with the conversation so far."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    history: list[ChatTurn] = Field(default_factory=list, max_length=50)
+    k: int | None = Field(default=None, ge=1, le=20, description="Passages to retrieve")
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, value: str) -> str:
+        return check_question(value)
+
+
+class HealthResponse(BaseModel):
+    """The server is up and what it serves."""
+
+    status: Literal["ok"] = "ok"
+    passages: int
+    sources: int
+    backend: str
+    model: str
+
+
+class SourceDetail(SourceInfo):
+    """An indexed article with its full text (citation offsets index into `text`)."""
+
+    text: str
+
+
+# ---------------------------------------------------------------- routes
+
+health_router = APIRouter(tags=["health"])
+api_router = APIRouter(
+    prefix="/api", tags=["ask"], responses=AUTH_ERRORS, dependencies=[Depends(require_api_key)]
+)
+
+
+@health_router.get("/health")
+def health(pipeline: PipelineDep) -> HealthResponse:
+    """Liveness and what is served: passage and source counts, backend and model."""
+    return HealthResponse(
+        passages=pipeline.passage_count,
+        sources=len(pipeline.sources()),
+        backend=pipeline.backend,
+        model=pipeline.model,
+    )
+
+
+@api_router.post("/ask")
+def ask(body: AskRequest, pipeline: PipelineDep) -> Answer:
+    """Answer a question with verified, numbered citations (or refuse)."""
+    return pipeline.ask(body.question, body.history, k=body.k)
+
+
+@api_router.post(
+    "/ask/stream",
+    response_class=EventSourceResponse,
+    responses={
+        200: {
+            "content": SSE_CONTENT,
+            "description": (
+                "Server-sent events: `token` (a text delta), then `answer` (the final answer object"
+                " as JSON; its text, checked against the sources, replaces the deltas), or `error`"
+                ' (`{"error": {message, type}}`).'
+            ),
+        }
+    },
+)
+async def ask_stream(body: AskRequest, pipeline: PipelineDep) -> EventSourceResponse:
+    """The answer as server-sent events, text deltas first and the answer object last."""
+
+    async def events() -> AsyncIterator[dict[str, str]]:
+        try:
+            async for item in iterate_in_thread(
+                lambda: pipeline.stream(body.question, body.history, k=body.k)
+            ):
+                if isinstance(item, Answer):
+                    yield {"event": "answer", "data": item.model_dump_json()}
+                else:
+                    yield {"event": "token", "data": item}
+        except Exception as exc:
+            yield {"event": "error", "data": json.dumps(error_body(exc))}
+
+    return EventSourceResponse(events())
+
+
+@api_router.get("/sources")
+def list_sources(pipeline: PipelineDep) -> list[SourceInfo]:
+    """The indexed articles."""
+    return list(pipeline.sources())
+
+
+@api_router.get("/sources/{name}", responses={404: {"model": ErrorResponse}})
+def get_source(name: Annotated[str, Path(max_length=255)], pipeline: PipelineDep) -> SourceDetail:
+    """One indexed article's text; a name that is not indexed is a 404."""
+    # The name is looked up among the indexed sources, never joined to a path.
+    found = {s.name: s for s in pipeline.sources()}.get(name)
+    if found is None:
+        raise NotFoundError(f"no indexed source named {name!r}; see GET /api/sources")
+    return SourceDetail(**found.model_dump(), text=pipeline.source_text(found.name))
+
+
+@api_router.post("/feedback", status_code=201)
+def feedback(body: Feedback, store: FeedbackDep) -> FeedbackRecord:
+    """Store a thumbs up or down on an answer."""
+    return store.record(body)

@@ -1,0 +1,167 @@
+"""The typed objects that cross module boundaries: retrieved passages, citations, chat turns,
+answers and sources, and the rule every door applies to a question.
+
+`Citation` is the one citation schema: the API, the OpenAI-compatible `/v1` routes, the UI,
+feedback and evaluation records all serialise this model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Literal, Protocol
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from index.types import Passage
+from qa.errors import BadInputError
+
+__all__ = [
+    "MAX_QUESTION_CHARS",
+    "REFUSAL_MESSAGE",
+    "Answer",
+    "ChatTurn",
+    "Citation",
+    "Embed",
+    "Passage",
+    "PassageSpan",
+    "RetrievedPassage",
+    "SourceInfo",
+    "validate_question",
+]
+
+MAX_QUESTION_CHARS = 2000
+"""The longest question (and the longest chat input), in characters."""
+
+REFUSAL_MESSAGE = "The articles do not hold the answer to this question."
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+"""An embedding function: texts in, one float32 unit vector per text out (shape n x dim)."""
+
+
+def validate_question(question: str) -> str:
+    """The question stripped of surrounding white space.
+
+    Raises:
+        BadInputError: the question is empty or longer than `MAX_QUESTION_CHARS` characters.
+    """
+    if not isinstance(question, str) or not question.strip():
+        raise BadInputError("the question is empty: ask something about the articles")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise BadInputError(
+            f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}"
+        )
+    return question.strip()
+
+
+class RetrievedPassage(BaseModel):
+    """A passage as retrieval returns it, with its scores."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    source: str
+    start: int
+    end: int
+    text: str
+    position: int = 0
+    score: float = Field(description="Fused rank score (reciprocal-rank fusion)")
+    dense_score: float = Field(description="Cosine similarity to the query (0 if not found)")
+    bm25_score: float = 0.0
+    corroborated_by: list[str] = Field(
+        default_factory=list,
+        description="Other sources holding a near-duplicate passage",
+    )
+
+
+class PassageSpan(Protocol):
+    """Anything with a source file and a span of it (`Passage`, `RetrievedPassage`)."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+
+
+class Citation(BaseModel):
+    """One numbered source of an answer: a span of a source file.
+
+    `start`/`end` are character offsets of the cited span in the source's text (as
+    `GET /api/sources/{source}` serves it) and `text` is exactly that span; today the span
+    is the whole passage. `passage_start`/`passage_end` are the offsets of the passage the
+    span lies in. Fields not known yet are null.
+    """
+
+    n: int = Field(ge=1, description="The number the answer cites as [n]")
+    source: str = Field(description="File name of the article")
+    title: str | None = Field(default=None, description="The article's title, if known")
+    date: str | None = Field(default=None, description="The article's date (ISO 8601), if known")
+    start: int = Field(ge=0, description="Offset of the cited span, in characters")
+    end: int = Field(ge=0, description="Offset after the cited span, in characters")
+    passage_start: int | None = Field(default=None, ge=0, description="Offset of the passage")
+    passage_end: int | None = Field(default=None, ge=0, description="Offset after the passage")
+    text: str = Field(description="The cited span's exact text")
+    score: float = Field(description="Similarity of the span to what cites it (0 to 1)")
+    version_group: str | None = Field(
+        default=None, description="Versions of one story share a group, if known"
+    )
+
+    @classmethod
+    def from_passage(cls, n: int, passage: PassageSpan, score: float = 0.0) -> Citation:
+        """Cite a whole passage as source number `n`; `score` is rounded to 4 decimals."""
+        return cls(
+            n=n,
+            source=passage.source,
+            start=passage.start,
+            end=passage.end,
+            passage_start=passage.start,
+            passage_end=passage.end,
+            text=passage.text,
+            score=round(score, 4),
+        )
+
+
+class ChatTurn(BaseModel):
+    """One prior message of a conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class SourceInfo(BaseModel):
+    """An indexed article: its file name, passages in the store and length in characters."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    passages: int
+    chars: int
+
+
+class Answer(BaseModel):
+    """What every interface returns for a question."""
+
+    question: str
+    standalone_question: str
+    answer: str
+    refused: bool
+    conflict: bool = False
+    citations: list[Citation] = Field(default_factory=list)
+    retrieved: list[Citation] = Field(
+        default_factory=list, description="The numbered passages given to the generator"
+    )
+    backend: str
+    model: str
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    prompt_tokens: int = 0
+    cached_prompt_tokens: int = Field(
+        default=0,
+        description="Prompt tokens the model reused from its cache instead of evaluating again",
+    )
+    completion_tokens: int = 0

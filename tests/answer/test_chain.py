@@ -1,0 +1,165 @@
+"""The answer chain with the real retriever over the seeds; fake chat models only where the
+test is about our own logic (what we do with a model's reply)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from pydantic import Field
+
+from index.embedder import Embedder
+from qa.pipeline import Pipeline, build_pipeline
+from qa.settings import Settings
+from qa.types import REFUSAL_MESSAGE, ChatTurn
+
+
+class RecordingChat(FakeListChatModel):
+    """A scripted chat model that records the prompts it was given."""
+
+    seen: list[Any] = Field(default_factory=list)
+
+    def _call(self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any) -> str:
+        self.seen.append(messages)
+        return super()._call(messages, stop, run_manager, **kw)
+
+
+def _pipeline(settings: Settings, embedder: Embedder, client: Any, chat: Any = None) -> Pipeline:
+    return build_pipeline(
+        settings, embedder=embedder, client=client, chat_model=chat, ensure_index=True
+    )
+
+
+def test_extractive_answers_with_a_citation_holding_the_fact(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    pipeline = _pipeline(settings, embedder, chroma_client)
+    answer = pipeline.ask("How much did Google plan to pay Scale AI this year?")
+    assert not answer.refused
+    assert "200 million" in answer.answer.replace("$ ", "$")
+    assert any("200 million" in c.text for c in answer.citations)
+    text = (settings.seeds_dir / answer.citations[0].source).read_text(encoding="utf-8")
+    c = answer.citations[0]
+    assert text[c.start : c.end] == c.text
+    assert answer.retrieved and answer.timings_ms["total"] > 0
+
+
+def test_below_threshold_refuses_without_calling_the_model(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    chat = RecordingChat(responses=["Paris [1]."])
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    answer = pipeline.ask("What is the capital of France?")
+    assert answer.refused and answer.answer == REFUSAL_MESSAGE and answer.citations == []
+    assert chat.seen == []
+    assert "generate" not in answer.timings_ms
+
+
+def test_model_saying_it_cannot_answer_is_a_refusal(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    chat = RecordingChat(responses=["NOT IN ARTICLES"])
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    answer = pipeline.ask("What did Scale AI earn in 2019?")
+    assert answer.refused and answer.answer == REFUSAL_MESSAGE
+
+
+def test_citation_to_a_passage_not_in_the_context_is_repaired(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    chat = RecordingChat(responses=["Google planned to pay about $200 million this year [7]."])
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    answer = pipeline.ask("How much did Google plan to pay Scale AI this year?", k=4)
+    assert len(answer.retrieved) == 4
+    assert answer.citations and all(1 <= c.n <= 4 for c in answer.citations)
+    assert "[7]" not in answer.answer
+    assert any("200 million" in c.text for c in answer.citations)
+
+
+def test_invented_answer_is_refused(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    chat = RecordingChat(responses=["Scale AI was founded in 1999 by Ada Lovelace [1]."])
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    answer = pipeline.ask("Who founded Scale AI and when?")
+    assert answer.refused
+
+
+def test_garbled_figure_is_replaced_by_the_passage_own_words(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    chat = RecordingChat(responses=["Google spent about $1.5 billion on Scale AI last year [1]."])
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    answer = pipeline.ask("How much did Google spend on Scale AI's services last year?")
+    assert not answer.refused
+    assert "1.5 billion" not in answer.answer and "150 million" in answer.answer
+    (cited,) = answer.citations
+    assert "150 million" in cited.text
+    sentence = answer.answer.rsplit(" [", 1)[0]
+    assert sentence in " ".join(cited.text.split())  # the source's words, verbatim
+
+
+def test_follow_up_is_rewritten_before_retrieval(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    chat = RecordingChat(
+        responses=[
+            "How much did Google spend on Scale AI last year?",
+            "Google spent about $150 million on Scale AI last year [1].",
+        ]
+    )
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    history = [
+        ChatTurn(role="user", content="How much did Google plan to pay Scale this year?"),
+        ChatTurn(role="assistant", content="About $200 million [1]."),
+    ]
+    answer = pipeline.ask("And how much did it spend last year?", history)
+    assert answer.standalone_question == "How much did Google spend on Scale AI last year?"
+    assert any("150 million" in p.text for p in answer.retrieved)
+    assert not answer.refused and "150" in answer.answer
+
+
+def test_extractive_follow_up_uses_the_conversation(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    pipeline = _pipeline(settings, embedder, chroma_client)
+    history = [ChatTurn(role="user", content="How much did Google plan to pay Scale this year?")]
+    answer = pipeline.ask("And how much did it spend last year?", history)
+    assert "Google" in answer.standalone_question
+    assert "150 million" in answer.answer.replace("$ ", "$")
+
+
+def test_conflicting_sources_are_both_cited(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    pipeline = _pipeline(settings, embedder, chroma_client)
+    answer = pipeline.ask("Which OpenAI executive said it would keep working with Scale?", k=6)
+    assert answer.conflict
+    assert len({c.source for c in answer.citations}) >= 2
+    lowered = answer.answer.lower()
+    assert "ceo" in lowered and "cfo" in lowered
+
+
+def test_streaming_yields_text_then_the_answer(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    chat = RecordingChat(responses=["Google planned to pay about $200 million this year [1]."])
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    events = list(pipeline.stream("How much did Google plan to pay Scale AI this year?"))
+    *deltas, final = events
+    assert len(deltas) > 1 and all(isinstance(d, str) for d in deltas)
+    assert "".join(deltas).startswith("Google planned")
+    assert not final.refused  # type: ignore[union-attr]
+
+
+def test_warm_up_sends_the_fixed_opening_that_questions_share(
+    tmp_path: Any, seeds_dir: Any, embedder: Embedder, chroma_client: Any
+) -> None:
+    settings = Settings(seeds_dir=seeds_dir, data_dir=tmp_path / "data", backend="local")
+    chat = RecordingChat(responses=["NOT", "Meta is taking 49% [1]."])
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    pipeline.warm_up()
+    pipeline.ask("What share of Scale AI is Meta taking?")
+    warm, asked = chat.seen
+    assert len(warm) == len(asked) > 2
+    assert warm[:-1] == asked[:-1]  # everything but the passages and question

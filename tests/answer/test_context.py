@@ -1,0 +1,49 @@
+"""Context compaction keeps the sentences that answer the question."""
+
+from __future__ import annotations
+
+from index.embedder import Embedder
+from qa.answer.context import compact_passages
+from qa.types import RetrievedPassage
+
+TEXT = (
+    "The company declined to comment. Sources said Google spent about $ 150 million last year "
+    "on Scale AI's services. Other companies are also backing it."
+)
+
+
+def _p(text: str) -> RetrievedPassage:
+    return RetrievedPassage(
+        id="a", source="a.txt", start=5, end=5 + len(text), text=text, score=0.1, dense_score=0.5
+    )
+
+
+def test_keeps_the_answer_sentence_and_drops_the_rest(embedder: Embedder) -> None:
+    (out,) = compact_passages(
+        "How much did Google spend on Scale last year?", [_p(TEXT)], embedder.encode_documents
+    )
+    assert "$ 150 million" in out.text
+    assert "declined to comment" not in out.text
+    assert (out.start, out.end, out.source) == (5, 5 + len(TEXT), "a.txt")
+
+
+def test_every_passage_keeps_its_best_sentence_and_zero_keeps_all(embedder: Embedder) -> None:
+    passages = [_p(TEXT), _p("Handshake saw demand triple. Its CEO is Garrett Lord.")]
+    out = compact_passages("Google spending", passages, embedder.encode_documents)
+    assert all(p.text for p in out)
+    same = compact_passages("Google", passages, embedder.encode_documents, keep_ratio=0)
+    assert [p.text for p in same] == [p.text for p in passages]
+
+
+def test_a_sentence_is_shown_once(embedder: Embedder) -> None:
+    shared = "Sources said Google spent about $ 150 million last year on Scale AI's services."
+    first = _p(f"The company declined to comment. {shared}")
+    second = _p(f"{shared} Other companies are also backing it.")
+    third = _p(shared)
+    out = compact_passages(
+        "How much did Google spend last year?", [first, second, third], embedder.encode_documents
+    )
+    texts = [p.text for p in out]
+    assert sum(t.count("$ 150 million") for t in texts) == 1
+    assert "$ 150 million" in texts[0] and texts[2] == ""
+    assert [(p.start, p.end) for p in out] == [(p.start, p.end) for p in [first, second, third]]

@@ -1,0 +1,145 @@
+"""Pure formatting for the chat UI: answers, timings, source labels and the highlighted
+article, as Markdown or HTML. No Gradio here."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from qa.types import Answer, ChatTurn, Citation
+
+__all__ = [
+    "CSS",
+    "DEFAULT_EXAMPLES",
+    "REFUSAL_LABEL",
+    "SCROLL_TO_MARK",
+    "VIEWER_HINT",
+    "format_answer",
+    "format_timings",
+    "highlight_html",
+    "history_turns",
+    "plain_messages",
+    "source_choices",
+]
+
+DEFAULT_EXAMPLES = (
+    "What share of Scale AI is Meta taking?",
+    "How much did Google plan to pay Scale AI this year?",
+    "Who is Scale AI's CEO?",
+    "What is the capital of Australia?",
+)
+
+REFUSAL_LABEL = "Not in the articles"
+
+CSS = """
+.qa-refusal { display: inline-block; padding: 1px 8px; margin-bottom: 4px; border-radius: 10px;
+  background: #fde8e8; color: #9b1c1c; font-weight: 600; font-size: 0.85em; }
+.qa-conflict { display: inline-block; padding: 1px 8px; margin-bottom: 4px; border-radius: 10px;
+  background: #fdf6b2; color: #723b13; font-weight: 600; font-size: 0.85em; }
+#qa-viewer .qa-article { max-height: 460px; overflow-y: auto; white-space: pre-wrap;
+  line-height: 1.55; font-size: 0.95em; padding: 10px 12px; border-radius: 8px;
+  border: 1px solid var(--border-color-primary); background: var(--background-fill-secondary); }
+#qa-viewer .qa-article mark { background: #fff3a3; color: inherit; padding: 1px 0;
+  border-radius: 3px; box-shadow: 0 0 0 2px #ffe066; }
+#qa-viewer .qa-source-title { font-weight: 600; margin: 0 0 6px 0; }
+#qa-viewer .qa-hint { color: var(--body-text-color-subdued); }
+"""
+"""Styles the server passes to `gr.mount_gradio_app(css=...)` (Gradio 6 takes CSS at mount)."""
+
+# Runs in the browser: keep the highlighted span in view whenever the article changes.
+SCROLL_TO_MARK = """
+const scroll = () => {
+  const box = element.querySelector('.qa-article');
+  const mark = box && box.querySelector('mark');
+  if (mark) {
+    box.scrollTop += mark.getBoundingClientRect().top - box.getBoundingClientRect().top - 48;
+  }
+};
+watch('value', scroll);
+scroll();
+"""
+
+VIEWER_HINT = (
+    '<p class="qa-hint">Ask a question, then choose one of its sources to read the article '
+    "with the cited passage highlighted.</p>"
+)
+
+
+def highlight_html(name: str, text: str, start: int, end: int, n: int | None = None) -> str:
+    """The article as escaped HTML, the span `text[start:end]` wrapped in `<mark>`."""
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    title = f"[{n}] {name}" if n is not None else name
+    return (
+        f'<p class="qa-source-title">{html.escape(title)}'
+        f" <small>(characters {start}–{end})</small></p>"
+        '<div class="qa-article">'
+        f"{html.escape(text[:start])}"
+        f'<mark id="qa-cited">{html.escape(text[start:end])}</mark>'
+        f"{html.escape(text[end:])}</div>"
+    )
+
+
+def format_answer(answer: Answer) -> str:
+    """The chat message for a final answer: a label if refused, the text, the sources."""
+    parts = []
+    if answer.refused:
+        parts.append(f'<span class="qa-refusal">{REFUSAL_LABEL}</span>\n\n')
+    elif answer.conflict:
+        parts.append('<span class="qa-conflict">The sources disagree</span>\n\n')
+    parts.append(answer.answer)
+    if answer.citations:
+        parts.append("\n\n**Sources**")
+        for c in answer.citations:
+            parts.append(f"\n\n**[{c.n}]** `{c.source}` · {_snippet(c.text)}")
+    return "".join(parts)
+
+
+def format_timings(answer: Answer) -> str:
+    """A small Markdown table of where the time went, and what answered."""
+    rows = [
+        f"| {name.removesuffix('_ms')} | {ms:.0f} ms |" for name, ms in answer.timings_ms.items()
+    ]
+    details = [
+        f"**Backend:** {answer.backend} ({answer.model})",
+        f"**Standalone question:** {answer.standalone_question}",
+        f"**Passages given to the generator:** {len(answer.retrieved)}",
+    ]
+    if answer.prompt_tokens or answer.completion_tokens:
+        details.append(
+            f"**Tokens:** {answer.prompt_tokens} prompt ({answer.cached_prompt_tokens} reused"
+            f" from the cache), {answer.completion_tokens} completion"
+        )
+    table = "| step | time |\n|---|---|\n" + "\n".join(rows) if rows else ""
+    return "\n\n".join([*details, table])
+
+
+def source_choices(citations: Sequence[Citation]) -> list[tuple[str, int]]:
+    """Radio choices (label, index into the citations) for an answer's sources."""
+    return [(f"[{c.n}] {c.source} [{c.start}:{c.end}]", i) for i, c in enumerate(citations)]
+
+
+def history_turns(answers: dict[str, dict[str, Any]]) -> list[ChatTurn]:
+    """The earlier questions and answers, oldest first, for a follow-up."""
+    turns: list[ChatTurn] = []
+    for key in sorted(answers, key=int):
+        a = answers[key]
+        turns.append(ChatTurn(role="user", content=a["question"]))
+        turns.append(ChatTurn(role="assistant", content=a["answer"]))
+    return turns
+
+
+def _snippet(text: str, limit: int = 140) -> str:
+    flat = " ".join(text.split())
+    return "“" + (flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…") + "”"
+
+
+def plain_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Chat messages back to plain `{"role", "content": str}` dicts (Gradio hands back parts)."""
+    plain = []
+    for m in messages or []:
+        content = m.get("content")
+        if isinstance(content, list):
+            content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
+        plain.append({"role": m["role"], "content": content or ""})
+    return plain
