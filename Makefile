@@ -10,8 +10,8 @@ export ANONYMIZED_TELEMETRY := False
 MIN_ACC_EXTRACTIVE ?= 0.74
 MIN_ACC_LOCAL ?= 0.75
 
-.PHONY: help install install-system model index run serve test lint typecheck pytest \
-        eval eval-gate bench bench-index bench-load bench-ttft clean
+.PHONY: help install install-system model index run serve test test-fast lint typecheck pytest \
+        wheel-check eval eval-gate bench bench-index bench-load bench-ttft clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -48,11 +48,17 @@ lint: install ## ruff: lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: install ## mypy
+typecheck: install ## mypy over the packages, tests and benchmarks
 	$(BIN)/mypy
 
 pytest: install install-system model ## all tests, slow, server and browser ones included
 	$(BIN)/pytest -q
+
+test-fast: install ## the unit tests only (no slow, server or browser tests)
+	$(BIN)/pytest -q -m "not slow and not server and not browser"
+
+wheel-check: install ## build the wheel, install it apart from the source tree, import it all
+	$(BIN)/python tests/wheel_check.py
 
 eval: install model index ## evaluation report for the default backend (data/eval)
 	$(BIN)/qa eval --qa eval/qa.jsonl --out data/eval/local --baseline
@@ -63,7 +69,7 @@ eval-gate: install model index ## regression gate: accuracy on eval/qa.jsonl, bo
 	$(BIN)/qa eval --qa eval/qa.jsonl --out data/eval/local --backend local \
 	  --min-accuracy $(MIN_ACC_LOCAL)
 
-test: lint typecheck pytest eval-gate ## install, then lint, types, all tests and the eval gate
+test: lint typecheck pytest wheel-check eval-gate ## install, then lint, types, all tests, the wheel and the eval gate
 
 bench: bench-index bench-ttft ## benchmarks that print figures (not timed tests)
 

@@ -36,7 +36,7 @@ from qa.retrieval import HybridRetriever, load_lexical
 from qa.serving import create_app
 from qa.serving.deps import get_pipeline, get_settings
 from qa.settings import Settings
-from qa.types import REFUSAL_MESSAGE, Answer, ChatTurn, Citation, SourceInfo
+from qa.types import REFUSAL_MESSAGE, Answer, ChatTurn, Citation, RetrievedPassage, SourceInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -54,6 +54,28 @@ QUERIES = [
     ("Which rival said demand increased threefold overnight?", "threefold"),
     ("When was Scale AI founded?", "Established in 2016"),
 ]
+
+
+# Context passages for tests of the answer checks: a figure, a value, a role, a quote.
+CONTEXT = [
+    "Google had planned to pay Scale AI about $ 200 million this year for labelled data.",
+    "Scale was worth $ 14 billion before the deal with Meta.",
+    "Openai's CFO said on Friday that the company will continue to work with Scale AI.",
+    "Handshake saw demand triple overnight, said its CEO Garrett Lord.",
+]
+
+
+def passages_of(
+    texts: Sequence[str], sources: Sequence[str] | None = None
+) -> list[RetrievedPassage]:
+    """Retrieved passages holding `texts` whole, one source file each (`s0.txt`, ...)."""
+    sources = sources or [f"s{i}.txt" for i in range(len(texts))]
+    return [
+        RetrievedPassage(
+            id=f"{s}:{i}", source=s, start=0, end=len(t), text=t, score=0.1, dense_score=0.6
+        )
+        for i, (t, s) in enumerate(zip(texts, sources, strict=True))
+    ]
 
 
 # ---------------------------------------------------------------- models, stores, settings
@@ -283,6 +305,7 @@ class LiveServer:
     """A real uvicorn serving `app` on 127.0.0.1 in a background thread."""
 
     def __init__(self, app: Any, port: int | None = None) -> None:
+        self.app = app
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(

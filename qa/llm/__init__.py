@@ -7,7 +7,8 @@ The optional backends are imported only when used: `ChatLlamaCpp` (llama-cpp-pyt
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+import typing as _typing
 
 from qa.llm.factory import OPENAI_MAX_RETRIES, OPENAI_TIMEOUT_S, make_chat_model, model_name
 from qa.llm.model_files import (
@@ -23,7 +24,7 @@ from qa.llm.model_files import (
 )
 from qa.llm.usage import TokenUsage
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from qa.llm.llamacpp import ChatLlamaCpp, to_llama_messages
     from qa.llm.openai_chat import ServerChatOpenAI
 
@@ -54,11 +55,9 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     """Import an optional backend on first use (PEP 562)."""
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+    return getattr(_importlib.import_module(module), name)

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from pydantic import Field
 
 from index.embedder import Embedder
+from qa.errors import ModelUnavailableError
 from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import Settings
-from qa.types import REFUSAL_MESSAGE, ChatTurn
+from qa.types import REFUSAL_MESSAGE, Answer, ChatTurn
 
 
 class RecordingChat(FakeListChatModel):
@@ -147,9 +149,10 @@ def test_streaming_yields_text_then_the_answer(
     pipeline = _pipeline(settings, embedder, chroma_client, chat)
     events = list(pipeline.stream("How much did Google plan to pay Scale AI this year?"))
     *deltas, final = events
-    assert len(deltas) > 1 and all(isinstance(d, str) for d in deltas)
-    assert "".join(deltas).startswith("Google planned")
-    assert not final.refused  # type: ignore[union-attr]
+    texts = [d for d in deltas if isinstance(d, str)]
+    assert len(texts) == len(deltas) > 1
+    assert "".join(texts).startswith("Google planned")
+    assert isinstance(final, Answer) and not final.refused
 
 
 def test_warm_up_sends_the_fixed_opening_that_questions_share(
@@ -163,3 +166,56 @@ def test_warm_up_sends_the_fixed_opening_that_questions_share(
     warm, asked = chat.seen
     assert len(warm) == len(asked) > 2
     assert warm[:-1] == asked[:-1]  # everything but the passages and question
+
+
+def test_the_chain_is_a_langchain_runnable(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    pipeline = _pipeline(settings, embedder, chroma_client)
+    runnable = pipeline.chain.as_runnable()
+    answer = runnable.invoke({"question": "How much did Google plan to pay Scale AI this year?"})
+    assert not answer.refused and "200 million" in answer.answer.replace("$ ", "$")
+    (batch,) = runnable.batch([{"question": "What is the capital of France?", "k": 2}])
+    assert batch.refused and len(batch.retrieved) == 2
+    documents = pipeline.langchain_retriever.invoke("Where is Alexander Wang going?", k=2)
+    assert len(documents) == 2 and "Alexander Wang" in documents[0].page_content
+
+
+def test_a_failing_rewrite_falls_back_and_is_logged(
+    settings: Settings,
+    embedder: Embedder,
+    chroma_client: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class BrokenRewrite(RecordingChat):
+        def _call(self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any) -> str:
+            if "Follow-up question" in str(messages):
+                raise RuntimeError("the server went away")
+            return super()._call(messages, stop, run_manager, **kw)
+
+    chat = BrokenRewrite(responses=["Google spent about $150 million on Scale AI last year [1]."])
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    history = [ChatTurn(role="user", content="How much did Google plan to pay Scale this year?")]
+    answer = pipeline.ask("And how much did it spend last year?", history)
+    assert "Google" in answer.standalone_question  # the heuristic rewrite
+    assert "rewriting a follow-up failed" in caplog.text
+
+
+def test_only_a_model_failure_is_reported_as_one(
+    settings: Settings, embedder: Embedder, chroma_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Broken(RecordingChat):
+        def _call(self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any) -> str:
+            raise RuntimeError("connection reset")
+
+    pipeline = _pipeline(settings, embedder, chroma_client, Broken(responses=["x"]))
+    with pytest.raises(ModelUnavailableError, match="generator failed"):
+        pipeline.ask("How much did Google plan to pay Scale AI this year?")
+
+    def bad_prompt(*args: Any) -> Any:
+        raise KeyError("a bug in prompt building")
+
+    monkeypatch.setattr("qa.answer.chain.build_answer_messages", bad_prompt)
+    good = _pipeline(settings, embedder, chroma_client, RecordingChat(responses=["x"]))
+    with pytest.raises(KeyError):
+        good.ask("How much did Google plan to pay Scale AI this year?")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.answer import heuristic_rewrite, is_follow_up
+from qa.answer import clean_rewrite, heuristic_rewrite, is_follow_up
 from qa.types import ChatTurn
 
 
@@ -13,3 +13,14 @@ def test_follow_up_detection_and_heuristic_rewrite() -> None:
     assert not is_follow_up("What stake did Meta take in Scale AI?", history)
     rewritten = heuristic_rewrite("And last year?", history)
     assert "Google" in rewritten and "Scale AI" in rewritten
+
+
+def test_a_rewrite_that_answers_instead_gives_way_to_the_heuristic() -> None:
+    history = [ChatTurn(role="user", content="How much did Google plan to pay Scale AI?")]
+    question = "And last year?"
+    assert clean_rewrite(
+        "Question: How much did Google pay Scale AI last year?", question, history
+    ) == ("How much did Google pay Scale AI last year?")
+    answered = clean_rewrite("Google paid $150 million.", question, history)
+    assert answered == heuristic_rewrite(question, history)
+    assert clean_rewrite("", question, history) == heuristic_rewrite(question, history)

@@ -6,31 +6,16 @@ from index.embedder import Embedder
 from qa.answer import misquoted, split_cited, supports, verify_citations
 from qa.types import RetrievedPassage
 
-TEXTS = [
-    "Google had planned to pay Scale AI about $ 200 million this year for labelled data.",
-    "Scale was worth $ 14 billion before the deal with Meta.",
-    "Openai's CFO said on Friday that the company will continue to work with Scale AI.",
-    "Handshake saw demand triple overnight, said its CEO Garrett Lord.",
-]
-
-
-def _passages(texts: list[str], sources: list[str] | None = None) -> list[RetrievedPassage]:
-    sources = sources or [f"s{i}.txt" for i in range(len(texts))]
-    return [
-        RetrievedPassage(
-            id=f"{s}:{i}", source=s, start=0, end=len(t), text=t, score=0.1, dense_score=0.6
-        )
-        for i, (t, s) in enumerate(zip(texts, sources, strict=True))
-    ]
+from conftest import CONTEXT, passages_of
 
 
 def test_numbers_must_occur_in_the_passage() -> None:
-    assert supports("Google planned $200 million.", TEXTS[0], 0.9)
-    assert not supports("Google planned $300 million.", TEXTS[0], 0.9)
+    assert supports("Google planned $200 million.", CONTEXT[0], 0.9)
+    assert not supports("Google planned $300 million.", CONTEXT[0], 0.9)
 
 
 def test_citation_outside_the_context_is_never_returned(embedder: Embedder) -> None:
-    passages = _passages(TEXTS)
+    passages = passages_of(CONTEXT)
     result = verify_citations(
         "Google planned to pay about $200 million this year [7].",
         passages,
@@ -43,7 +28,7 @@ def test_citation_outside_the_context_is_never_returned(embedder: Embedder) -> N
 
 
 def test_unsupported_citation_is_repaired_or_dropped(embedder: Embedder) -> None:
-    passages = _passages(TEXTS)
+    passages = passages_of(CONTEXT)
     result = verify_citations(
         "Scale was worth $14 billion before the deal [4].", passages, embedder.encode_documents
     )
@@ -54,7 +39,7 @@ def test_unsupported_citation_is_repaired_or_dropped(embedder: Embedder) -> None
 def test_claim_nothing_supports_keeps_no_citation(embedder: Embedder) -> None:
     result = verify_citations(
         "Scale AI was founded in 1999 by Ada Lovelace [1].",
-        _passages(TEXTS),
+        passages_of(CONTEXT),
         embedder.encode_documents,
     )
     assert result.citations == []
@@ -65,14 +50,20 @@ def test_citation_offsets_come_from_the_passage(embedder: Embedder) -> None:
         id="x",
         source="x.txt",
         start=10,
-        end=10 + len(TEXTS[1]),
-        text=TEXTS[1],
+        end=10 + len(CONTEXT[1]),
+        text=CONTEXT[1],
         score=0.1,
         dense_score=0.7,
     )
     result = verify_citations("Scale was worth $14 billion [1].", [p], embedder.encode_documents)
     (c,) = result.citations
-    assert (c.n, c.source, c.start, c.end, c.text) == (1, "x.txt", 10, 10 + len(TEXTS[1]), TEXTS[1])
+    assert (c.n, c.source, c.start, c.end, c.text) == (
+        1,
+        "x.txt",
+        10,
+        10 + len(CONTEXT[1]),
+        CONTEXT[1],
+    )
 
 
 def test_meta_sentence_cites_for_the_sentence_before(embedder: Embedder) -> None:
@@ -83,7 +74,7 @@ def test_meta_sentence_cites_for_the_sentence_before(embedder: Embedder) -> None
 def test_unsupported_sentences_are_left_out(embedder: Embedder) -> None:
     result = verify_citations(
         "Scale was worth $14 billion [2]. Its founder owns 90 racehorses in Peru [2].",
-        _passages(TEXTS),
+        passages_of(CONTEXT),
         embedder.encode_documents,
     )
     assert result.text == "Scale was worth $14 billion [2]."
@@ -92,7 +83,7 @@ def test_unsupported_sentences_are_left_out(embedder: Embedder) -> None:
 def test_stray_markers_are_verified_not_passed_through(embedder: Embedder) -> None:
     result = verify_citations(
         "Scale was worth $14 billion before the deal [2]. ,, [1][4]",
-        _passages(TEXTS),
+        passages_of(CONTEXT),
         embedder.encode_documents,
     )
     assert result.text == "Scale was worth $14 billion before the deal [2]."
@@ -100,7 +91,7 @@ def test_stray_markers_are_verified_not_passed_through(embedder: Embedder) -> No
 
 
 def test_misquoted_finds_a_garbled_figure_not_an_invention() -> None:
-    passages = _passages(TEXTS)
+    passages = passages_of(CONTEXT)
     # The words match passage 2; the figure does not.
     assert misquoted("Scale was worth $14.5 billion before the deal [2].", passages) == {2}
     # Right figure: nothing misquoted. Invented claim: the words do not match either.
@@ -112,6 +103,6 @@ def test_misquoted_finds_a_garbled_figure_not_an_invention() -> None:
 
 
 def test_misquoted_reads_figures_split_by_spaces() -> None:
-    passages = _passages(["Scale AI increased revenue of 70 870 million in 2024."])
+    passages = passages_of(["Scale AI increased revenue of 70 870 million in 2024."])
     assert misquoted("Scale AI's revenue in 2024 was $70.87 billion [1].", passages) == {1}
     assert misquoted("Scale AI's revenue in 2024 was $100 billion [1].", passages) == set()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 
 from qa.evaluation import (
@@ -11,7 +13,7 @@ from qa.evaluation import (
     contains_answer,
     score_item,
 )
-from qa.evaluation.metrics import evidence_spans, percentile, summarize
+from qa.evaluation.metrics import Metrics, evidence_spans, percentile, summarize
 
 from eval_fixtures import (
     HIT_A1,
@@ -152,7 +154,7 @@ def test_aggregate_metrics_exact_numbers() -> None:
 
 
 def test_metrics_by_kind() -> None:
-    by_kind = summarize(scored())["by_kind"]
+    by_kind = cast(dict[str, Metrics], summarize(scored())["by_kind"])
     assert list(by_kind) == ["factoid", "unanswerable"]
     assert by_kind["factoid"]["answer_accuracy"] == pytest.approx(0.5)
     assert by_kind["factoid"]["refusal_accuracy"] is None

@@ -33,19 +33,18 @@ SUMMARY = re.compile(
 )
 
 
-class SpyEmbedder:
-    """The real embedder, recording every passage text given to `encode_documents`."""
+class SpyEmbedder(Embedder):
+    """The real embedder (its loaded model shared), recording every passage text given to
+    `encode_documents`."""
 
     def __init__(self, inner: Embedder) -> None:
+        vars(self).update(vars(inner))
         self.inner = inner
         self.embedded: list[str] = []
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
         self.embedded.extend(texts)
-        return self.inner.encode_documents(texts)
+        return super().encode_documents(texts)
 
 
 @pytest.fixture
@@ -55,7 +54,7 @@ def spy(embedder: Embedder) -> SpyEmbedder:
 
 @pytest.fixture
 def store(chroma_client: Any, spy: SpyEmbedder) -> PassageStore:
-    return PassageStore(chroma_client, spy)  # type: ignore[arg-type]
+    return PassageStore(chroma_client, spy)
 
 
 def run(store: PassageStore, folder: Path, settings: Settings, **kwargs: Any) -> IndexReport:
@@ -237,13 +236,13 @@ def test_persistent_store_survives_reopening(
     tmp_path: Path, spy: SpyEmbedder, seeds_dir: Path, settings: Settings
 ) -> None:
     path = tmp_path / "chroma"
-    first = PassageStore(chromadb.PersistentClient(path=str(path)), spy)  # type: ignore[arg-type]
+    first = PassageStore(chromadb.PersistentClient(path=str(path)), spy)
     run(first, seeds_dir, settings)
     ids = stored(first)
     del first
 
     spy.embedded.clear()
-    reopened = PassageStore(chromadb.PersistentClient(path=str(path)), spy)  # type: ignore[arg-type]
+    reopened = PassageStore(chromadb.PersistentClient(path=str(path)), spy)
     report = run(reopened, seeds_dir, settings)
     assert spy.embedded == [] and report.plan.up_to_date
     assert stored(reopened) == ids
@@ -296,6 +295,7 @@ def qa(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProces
     )
 
 
+@pytest.mark.slow
 def test_cli_killed_mid_embedding_then_rerun(
     tmp_path: Path, seeds_dir: Path, embedder: Embedder, settings: Settings
 ) -> None:

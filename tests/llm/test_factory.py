@@ -47,8 +47,11 @@ def test_extractive_backend_has_no_chat_model(tmp_path: Path) -> None:
 def test_local_backend_without_llama_cpp_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # makes `import llama_cpp` fail
-    monkeypatch.delitem(sys.modules, "qa.llm.llamacpp", raising=False)
+    # `import llama_cpp` (and of any of its modules) fails; our modules over it import again.
+    for name in [m for m in sys.modules if m.split(".")[0] == "llama_cpp"] + ["llama_cpp"]:
+        monkeypatch.setitem(sys.modules, name, None)
+    for name in ("qa.llm.llamacpp", "qa.llm._kv_cache"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
     settings = Settings(backend="local", model_path=smollm2_path(), data_dir=tmp_path)
 
     with pytest.raises(ModelUnavailableError, match=r"pip install llama-cpp-python==0\.3\.36"):

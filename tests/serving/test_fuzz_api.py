@@ -30,6 +30,9 @@ app = create_app(FakePipeline(_placeholder, {}), _placeholder)
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module", autouse=True)
 def real_app(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[None]:
     """Serve the real extractive pipeline (and a private feedback file) during the tests."""

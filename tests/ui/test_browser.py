@@ -42,7 +42,6 @@ if not CHROMIUM.exists():
 def server(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[LiveServer]:
     pipeline = real_pipeline(tmp_path_factory.mktemp("ui"), embedder)
     with LiveServer(create_server_app(pipeline.settings, pipeline)) as live:
-        live.data_dir = pipeline.settings.data_dir  # type: ignore[attr-defined]
         yield live
 
 
@@ -145,7 +144,7 @@ def test_follow_up_refusal_example_and_feedback(page: Any, server: LiveServer) -
     assert page.locator(".bot-row .qa-refusal").count() == 1  # answers carry no badge
 
     # Thumbs down on the first answer is stored with its question and citations.
-    feedback = server.data_dir / "feedback.jsonl"  # type: ignore[attr-defined]
+    feedback = server.app.state.settings.feedback_path
     feedback.unlink(missing_ok=True)
     page.locator("#qa-chat").get_by_role("button", name="Dislike").first.click()
     for _ in range(100):
