@@ -45,7 +45,8 @@ from index.embedder import Embedder
 from index.indexer import index_folder
 from index.loader import load_sources
 from index.store import PassageStore
-from qa.retrieval import HybridRetriever, load_lexical
+from qa.pipeline import build_retriever
+from qa.retrieval import load_lexical
 from qa.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -201,14 +202,7 @@ def bench_corpus(
 
     # (c) retrieval vs query embedding + exact dot-product top-k over the same vectors
     bm25_seconds, lexical = timed(lambda: load_lexical(store, None))
-    retriever = HybridRetriever(
-        store,
-        lexical,
-        k=settings.k,
-        fetch_k=settings.fetch_k,
-        mmr_lambda=settings.mmr_lambda,
-        rrf_k=settings.rrf_k,
-    )
+    retriever = build_retriever(settings, store, lexical)
     got = store.collection.get(include=["embeddings"])
     matrix = np.asarray(got["embeddings"], dtype=np.float32)
     k = settings.k

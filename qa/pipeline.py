@@ -17,7 +17,7 @@ from index.store import PassageStore, open_client
 from qa.answer.chain import AnswerChain
 from qa.errors import IndexMissingError, NotFoundError
 from qa.llm.factory import make_chat_model
-from qa.retrieval import HybridRetriever, PassageRetriever, load_lexical
+from qa.retrieval import BM25Index, HybridRetriever, PassageRetriever, load_lexical
 from qa.settings import Settings
 from qa.types import Answer, ChatTurn, SourceInfo
 
@@ -146,11 +146,13 @@ def check_index(settings: Settings, store: PassageStore) -> None:
         )
 
 
-def build_retriever(settings: Settings, store: PassageStore) -> HybridRetriever:
-    """The hybrid retriever over `store`, with the BM25 index kept beside it."""
+def build_retriever(
+    settings: Settings, store: PassageStore, lexical: BM25Index | None = None
+) -> HybridRetriever:
+    """The hybrid retriever over `store`, with the BM25 index kept beside it (or `lexical`)."""
     return HybridRetriever(
         store,
-        load_lexical(store, settings.bm25_path),
+        lexical if lexical is not None else load_lexical(store, settings.bm25_path),
         k=settings.k,
         fetch_k=settings.fetch_k,
         mmr_lambda=settings.mmr_lambda,
