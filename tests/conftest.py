@@ -23,6 +23,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import SecretStr
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -44,6 +45,11 @@ SEED_NAMES = {p.name for p in SEEDS.iterdir() if p.suffix in (".txt", ".md")}
 SOURCE = sorted(SEED_NAMES)[0]
 QUESTION = "What share of Scale AI is Meta taking?"
 UNANSWERABLE = "What is the capital of Australia?"
+# A question any chat model knows, for the generator tests.
+CHAT_QUESTION: list[BaseMessage] = [
+    SystemMessage("Answer in one short sentence."),
+    HumanMessage("What is the capital of France?"),
+]
 
 # Factual questions and a piece of text the best passage must hold.
 QUERIES = [

@@ -15,7 +15,7 @@ from qa.llm.model_files import (
 )
 from qa.settings import Settings
 
-from conftest import QUESTION, free_port
+from conftest import CHAT_QUESTION, free_port
 
 
 def test_openai_backend_needs_a_base_url(tmp_path: Path) -> None:
@@ -34,9 +34,9 @@ def test_openai_backend_on_a_closed_port_fails_clearly(tmp_path: Path) -> None:
 
     assert model_name(chat) == "tiny"
     with pytest.raises(ModelUnavailableError, match=f"cannot reach .*{re.escape(url)}"):
-        chat.invoke(QUESTION)
+        chat.invoke(CHAT_QUESTION)
     with pytest.raises(ModelUnavailableError, match=f"cannot reach .*{re.escape(url)}"):
-        list(chat.stream(QUESTION))
+        list(chat.stream(CHAT_QUESTION))
 
 
 def test_extractive_backend_has_no_chat_model(tmp_path: Path) -> None:

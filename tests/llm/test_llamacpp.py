@@ -25,7 +25,7 @@ from qa.llm.model_files import (
 )
 from qa.settings import Settings
 
-from conftest import QUESTION
+from conftest import CHAT_QUESTION
 
 
 def test_messages_map_to_llama_roles() -> None:
@@ -53,7 +53,7 @@ def test_invoke_returns_text_and_usage(smol: ChatLlamaCpp) -> None:
     assert smol._llm_type == "llama-cpp"
     assert model_name(smol) == "SmolLM2-135M-Instruct.Q4_1.gguf"
 
-    reply = smol.invoke(QUESTION)
+    reply = smol.invoke(CHAT_QUESTION)
 
     assert isinstance(reply.content, str) and reply.content.strip()
     usage = reply.usage_metadata
@@ -65,9 +65,9 @@ def test_invoke_returns_text_and_usage(smol: ChatLlamaCpp) -> None:
 
 @pytest.mark.slow
 def test_stream_matches_invoke_at_temperature_zero(smol: ChatLlamaCpp) -> None:
-    reply = smol.invoke(QUESTION)
+    reply = smol.invoke(CHAT_QUESTION)
 
-    chunks = list(smol.stream(QUESTION))
+    chunks = list(smol.stream(CHAT_QUESTION))
 
     assert all(isinstance(c, AIMessageChunk) for c in chunks)
     assert len([c for c in chunks if c.content]) > 3
@@ -119,20 +119,20 @@ def test_prefix_survives_a_different_prompt_in_between(smol: ChatLlamaCpp) -> No
 
 @pytest.mark.slow
 def test_stop_sequences_and_call_options(smol: ChatLlamaCpp) -> None:
-    full = str(smol.invoke(QUESTION).content)
+    full = str(smol.invoke(CHAT_QUESTION).content)
     words = full.split()
     assert len(words) > 2
     stop = f" {words[2]}"
 
-    cut = smol.invoke(QUESTION, stop=[stop])
-    streamed = "".join(str(c.content) for c in smol.stream(QUESTION, stop=[stop]))
+    cut = smol.invoke(CHAT_QUESTION, stop=[stop])
+    streamed = "".join(str(c.content) for c in smol.stream(CHAT_QUESTION, stop=[stop]))
 
     assert cut.content == streamed == full[: full.index(stop)]
-    short = smol.invoke(QUESTION, max_tokens=3)
+    short = smol.invoke(CHAT_QUESTION, max_tokens=3)
     assert short.response_metadata["finish_reason"] == "length"
     assert short.usage_metadata is not None and short.usage_metadata["output_tokens"] == 3
     with pytest.raises(TypeError, match="tools"):
-        smol.invoke(QUESTION, tools=[])
+        smol.invoke(CHAT_QUESTION, tools=[])
 
 
 @pytest.mark.slow
@@ -142,7 +142,7 @@ def test_concurrent_callers_take_turns(smol: ChatLlamaCpp) -> None:
 
     def ask() -> None:
         try:
-            results.append(str(smol.invoke(QUESTION).content))
+            results.append(str(smol.invoke(CHAT_QUESTION).content))
         except BaseException as exc:
             errors.append(exc)
 
@@ -159,8 +159,8 @@ def test_concurrent_callers_take_turns(smol: ChatLlamaCpp) -> None:
 @pytest.mark.slow
 def test_async_calls_work_through_the_same_lock(smol: ChatLlamaCpp) -> None:
     async def both() -> tuple[str, str]:
-        reply = await smol.ainvoke(QUESTION)
-        chunks = [c async for c in smol.astream(QUESTION)]
+        reply = await smol.ainvoke(CHAT_QUESTION)
+        chunks = [c async for c in smol.astream(CHAT_QUESTION)]
         return str(reply.content), "".join(str(c.content) for c in chunks)
 
     invoked, streamed = asyncio.run(both())
@@ -169,14 +169,14 @@ def test_async_calls_work_through_the_same_lock(smol: ChatLlamaCpp) -> None:
 
 @pytest.mark.slow
 def test_an_abandoned_stream_frees_the_model(smol: ChatLlamaCpp) -> None:
-    stream = cast(Generator[AIMessageChunk, None, None], smol.stream(QUESTION))
+    stream = cast(Generator[AIMessageChunk, None, None], smol.stream(CHAT_QUESTION))
     next(stream)
     stream.close()
 
     done = threading.Event()
 
     def ask() -> None:
-        smol.invoke(QUESTION, max_tokens=2)
+        smol.invoke(CHAT_QUESTION, max_tokens=2)
         done.set()
 
     threading.Thread(target=ask, daemon=True).start()

@@ -22,7 +22,7 @@ from qa.llm.model_files import (
 )
 from qa.settings import Settings
 
-from conftest import QUESTION
+from conftest import CHAT_QUESTION
 
 
 def _sha(data: bytes) -> str:
@@ -187,7 +187,7 @@ def test_qwen_is_assembled_verified_and_answers(tmp_path: Path) -> None:
         assert path.with_name(path.name + ".verified").is_file()
 
         chat = make_chat_model(settings)
-        reply = chat.invoke(QUESTION)
+        reply = chat.invoke(CHAT_QUESTION)
 
         assert "Paris" in str(reply.content)
         assert reply.usage_metadata is not None and reply.usage_metadata["output_tokens"] > 0

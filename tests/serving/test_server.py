@@ -185,19 +185,16 @@ def _env(tmp: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def qa_serve(port: int, *flags: str) -> list[str]:
+    """The `qa serve` command line, extractive backend, on `port`."""
+    command = [sys.executable, "-m", "qa.cli", "serve", "--backend", "extractive", *flags]
+    return [*command, "--port", str(port)]
+
+
 def test_serve_refuses_to_start_without_an_index(tmp_path: Path) -> None:
     shutil.copytree(SEEDS, tmp_path / "seeds")
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "qa.cli",
-            "serve",
-            "--backend",
-            "extractive",
-            "--port",
-            str(free_port()),
-        ],
+        qa_serve(free_port()),
         cwd=ROOT,
         env=_env(tmp_path),
         capture_output=True,
@@ -212,17 +209,7 @@ def test_serve_builds_the_index_and_serves(tmp_path: Path) -> None:
     shutil.copytree(SEEDS, tmp_path / "seeds")
     port = free_port()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "qa.cli",
-            "serve",
-            "--backend",
-            "extractive",
-            "--build-index",
-            "--port",
-            str(port),
-        ],
+        qa_serve(port, "--build-index"),
         cwd=ROOT,
         env=_env(tmp_path),
         stdout=subprocess.PIPE,
