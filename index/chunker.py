@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from index.types import Passage
 
+__all__ = ["Span", "TokenCounter", "chunk_text", "sentence_spans"]
+
 TokenCounter = Callable[[str], int]
 
 _ABBREVIATIONS = frozenset(

@@ -11,6 +11,8 @@ import numpy as np
 
 from index.normalize import normalize
 
+__all__ = ["ChromaEmbeddingFunction", "Embedder", "default_embedder"]
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 

@@ -19,6 +19,8 @@ from index.loader import SkippedFile, SourceDocument, load_sources
 from index.store import PassageStore
 from index.types import Passage
 
+__all__ = ["IndexPlan", "IndexReport", "index_folder", "plan_index"]
+
 # Passages per encode call and per Chroma write: large enough that padding and per-write
 # overhead stay small next to the model, small enough that a kill loses little work.
 _EMBED_BATCH = 256

@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+__all__ = ["SUFFIXES", "SkippedFile", "SourceDocument", "load_sources", "read_source_text"]
+
 SUFFIXES = (".txt", ".md")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+__all__ = ["STOPWORDS", "match_key", "normalize", "tokens"]
+
 _QUOTES = str.maketrans(
     {
         "\u2018": "'",

@@ -58,13 +58,19 @@ class Pipeline:
         return PassageRetriever(hybrid=self.retriever, k=self.retriever.k)
 
     def ask(self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None) -> Answer:
-        """Answer one question (with optional prior turns) with verified citations."""
+        """Answer one question (with optional prior turns) with verified citations.
+
+        Raises:
+            BadInputError: the question is empty or too long.
+            ModelUnavailableError: the generator failed.
+        """
         return self.chain.ask(question, history=list(history), k=k)
 
     def stream(
         self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
     ) -> Iterator[str | Answer]:
-        """Answer text deltas as they are generated, then the final `Answer` last."""
+        """Answer text deltas as they are generated, then the final `Answer` last (errors as
+        for `ask`)."""
         yield from self.chain.stream(question, history=list(history), k=k)
 
     def warm_up(self) -> None:
@@ -176,6 +182,12 @@ def build_pipeline(
         client: a Chroma client to use instead of the one the settings describe.
         chat_model: a LangChain chat model to use instead of the configured backend's.
         ensure_index: build or update the index first instead of failing when it is stale.
+
+    Raises:
+        IndexMissingError: the index is empty or stale (and `ensure_index` is off).
+        StoreUnavailableError: the Chroma server of server mode does not answer.
+        ModelUnavailableError: the configured generator cannot be loaded or reached.
+        SourceError: the seeds folder is missing or holds no articles (`ensure_index`).
     """
     store = build_store(settings, embedder, client)
     if ensure_index:

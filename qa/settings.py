@@ -87,7 +87,7 @@ class Settings(BaseSettings):
 
     @property
     def bm25_path(self) -> Path:
-        """The saved BM25 index, kept beside the store."""
+        """The saved BM25 index (a cache of the store's passages, rebuilt when they differ)."""
         return self.data_dir / "bm25.json"
 
     @property

@@ -105,7 +105,11 @@ class Citation(BaseModel):
     passage_start: int | None = Field(default=None, ge=0, description="Offset of the passage")
     passage_end: int | None = Field(default=None, ge=0, description="Offset after the passage")
     text: str = Field(description="The cited span's exact text")
-    score: float = Field(description="Similarity of the span to what cites it (0 to 1)")
+    score: float = Field(
+        description="Cosine similarity (-1 to 1): in an answer's citations, of the span and the"
+        " sentence citing it (0 for the other side of a conflict note); in the retrieved"
+        " passages, of the passage and the question"
+    )
     version_group: str | None = Field(
         default=None, description="Versions of one story share a group, if known"
     )

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import subprocess
 import sys
 import types
 
 import pytest
+
+from conftest import ROOT
 
 PACKAGES = [
     "index",
@@ -63,3 +66,30 @@ def test_lazy_names_import_their_backend() -> None:
     assert qa.llm.ChatLlamaCpp.__name__ == "ChatLlamaCpp"
     with pytest.raises(AttributeError):
         _ = qa.llm.NoSuchModel
+
+
+def _modules() -> list[str]:
+    names = []
+    for top in ("index", "qa", "ui"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            if parts[-1] not in ("__init__", "__main__"):
+                names.append(".".join(parts))
+    return names
+
+
+@pytest.mark.parametrize("name", _modules())
+def test_each_module_exports_what_it_defines_and_hides_the_rest(name: str) -> None:
+    """A module's functions and classes are in its `__all__` or start with an underscore."""
+    module = importlib.import_module(name)
+    exported = set(module.__all__)
+    assert not {n for n in exported if n.startswith("_")}
+    assert all(hasattr(module, n) for n in exported)
+    defined_here = {
+        n
+        for n, value in vars(module).items()
+        if not n.startswith("_")
+        and (inspect.isfunction(value) or inspect.isclass(value))
+        and value.__module__ == name
+    }
+    assert defined_here <= exported, f"public but not exported: {sorted(defined_here - exported)}"

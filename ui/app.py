@@ -15,7 +15,7 @@ import gradio as gr
 from gradio.helpers import Examples
 
 from qa.errors import QAError
-from qa.serving.feedback import Feedback, FeedbackStore
+from qa.serving import Feedback, FeedbackStore, QAPipeline
 from qa.types import MAX_QUESTION_CHARS, Answer, Citation
 from ui.format import (
     DEFAULT_EXAMPLES,
@@ -36,10 +36,9 @@ Answers = dict[str, dict[str, Any]]
 
 
 class ChatHandlers:
-    """The UI's event handlers over a pipeline (`qa.pipeline.Pipeline` or anything with its
-    `stream` and `source_text`) and a feedback store."""
+    """The UI's event handlers over a pipeline and a feedback store."""
 
-    def __init__(self, pipeline: Any, feedback_store: FeedbackStore) -> None:
+    def __init__(self, pipeline: QAPipeline, feedback_store: FeedbackStore) -> None:
         self.pipeline = pipeline
         self.feedback_store = feedback_store
 
@@ -128,7 +127,7 @@ class _Components:
 
 
 def build_ui(
-    pipeline: Any,
+    pipeline: QAPipeline,
     feedback_store: FeedbackStore,
     examples: Sequence[str] = DEFAULT_EXAMPLES,
 ) -> gr.Blocks:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from qa.answer.chain import AnswerChain, Retriever, evaluate_fixed_opening
 from qa.answer.check import CheckedAnswer, check_answer, says_not_known
-from qa.answer.conflicts import Conflict, add_conflict_note, find_conflicts, flag_conflicts
+from qa.answer.conflicts import Conflict, find_conflicts, flag_conflicts
 from qa.answer.context import (
     ScoredSentences,
     compact_passages,
@@ -13,8 +13,13 @@ from qa.answer.context import (
     score_sentences,
 )
 from qa.answer.extractive import AnswerType, Extract, answer_type, extract_answer, fits_type
-from qa.answer.followups import clean_rewrite, heuristic_rewrite, is_follow_up
-from qa.answer.markers import CitedSentence, marker_numbers, split_cited, with_markers
+from qa.answer.followups import (
+    clean_rewrite,
+    heuristic_rewrite,
+    is_follow_up,
+    standalone_question,
+)
+from qa.answer.markers import CitedSentence, split_cited, with_markers
 from qa.answer.prompts import (
     ANSWER_EXAMPLES,
     ANSWER_SYSTEM,
@@ -23,12 +28,10 @@ from qa.answer.prompts import (
     Example,
     build_answer_messages,
     build_rewrite_messages,
-    format_passages,
 )
 from qa.answer.verification import (
     Verification,
     figures,
-    lexical_support,
     misquoted,
     supports,
     verify_citations,
@@ -49,7 +52,6 @@ __all__ = [
     "Retriever",
     "ScoredSentences",
     "Verification",
-    "add_conflict_note",
     "answer_type",
     "build_answer_messages",
     "build_rewrite_messages",
@@ -62,16 +64,14 @@ __all__ = [
     "find_conflicts",
     "fits_type",
     "flag_conflicts",
-    "format_passages",
     "heuristic_rewrite",
     "is_follow_up",
-    "lexical_support",
-    "marker_numbers",
     "misquoted",
     "passage_sentences",
     "says_not_known",
     "score_sentences",
     "split_cited",
+    "standalone_question",
     "supports",
     "verify_citations",
     "with_markers",

@@ -20,7 +20,12 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from qa.answer.check import CheckedAnswer, check_answer
 from qa.answer.context import compact_passages
 from qa.answer.extractive import extract_answer
-from qa.answer.followups import clean_rewrite, heuristic_rewrite, is_follow_up
+from qa.answer.followups import (
+    clean_rewrite,
+    heuristic_rewrite,
+    is_follow_up,
+    standalone_question,
+)
 from qa.answer.prompts import NOT_IN_ARTICLES, build_answer_messages, build_rewrite_messages
 from qa.errors import ModelUnavailableError, QAError
 from qa.llm.factory import model_name
@@ -48,7 +53,10 @@ class Retriever(Protocol):
 
 def evaluate_fixed_opening(chat_model: Any) -> None:
     """Have the chat model evaluate the answer prompt's fixed opening (instructions and worked
-    examples) and keep it cached, generating one token."""
+    examples) and keep it cached, generating one token.
+
+    `chat_model` must accept a `max_tokens` call option (`ChatLlamaCpp` does).
+    """
     chat_model.invoke(build_answer_messages("", []), max_tokens=1)
 
 
@@ -93,9 +101,9 @@ class AnswerChain:
         chat_model: BaseChatModel | None,
         *,
         embed: Embed,
-        backend: str = "local",
-        min_relevance: float = 0.2,
-        context_keep_ratio: float = 0.6,
+        backend: str,
+        min_relevance: float,
+        context_keep_ratio: float,
     ) -> None:
         self.retriever = retriever
         self.chat_model = chat_model
@@ -138,6 +146,10 @@ class AnswerChain:
 
         The deltas are the generator's raw text; the final answer's text, checked against
         the passages, replaces them.
+
+        Raises:
+            BadInputError: the question is empty or too long (before anything is yielded).
+            ModelUnavailableError: the generator failed (possibly after some deltas).
         """
         yield from self._run(question, history, k, stream=True)
 
@@ -168,10 +180,8 @@ class AnswerChain:
 
     def _standalone(self, question: str, history: list[ChatTurn]) -> str:
         """The question itself, or a follow-up rewritten to name what it refers to."""
-        if not is_follow_up(question, history):
-            return question
-        if self.chat_model is None:
-            return heuristic_rewrite(question, history)
+        if self.chat_model is None or not is_follow_up(question, history):
+            return standalone_question(question, history)
         try:
             reply = self.chat_model.invoke(build_rewrite_messages(question, history))
         except Exception:

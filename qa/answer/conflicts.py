@@ -15,7 +15,7 @@ from qa.answer.markers import split_cited
 from qa.answer.verification import figures
 from qa.types import Citation, Embed, RetrievedPassage
 
-__all__ = ["Conflict", "add_conflict_note", "find_conflicts", "flag_conflicts"]
+__all__ = ["Conflict", "find_conflicts", "flag_conflicts"]
 
 _YEAR = re.compile(r"^(19|20)\d\d$")
 # An answer that itself says the sources disagree.
@@ -143,11 +143,11 @@ def flag_conflicts(
     found = find_conflicts(plain, [c.n for c in citations], passages, embed)
     if not found:
         return text, citations, False
-    noted, cited = add_conflict_note(text, citations, found, passages)
+    noted, cited = _add_conflict_note(text, citations, found, passages)
     return noted, cited, True
 
 
-def add_conflict_note(
+def _add_conflict_note(
     text: str,
     citations: list[Citation],
     conflicts: Sequence[Conflict],

@@ -10,6 +10,8 @@ from typing import Literal
 from qa.answer.context import score_sentences
 from qa.types import Embed, RetrievedPassage
 
+__all__ = ["AnswerType", "Extract", "answer_type", "extract_answer", "fits_type"]
+
 
 @dataclass(frozen=True)
 class Extract:

@@ -8,7 +8,13 @@ from collections.abc import Sequence
 from index.normalize import tokens
 from qa.types import ChatTurn
 
-__all__ = ["MAX_REWRITE_CHARS", "clean_rewrite", "heuristic_rewrite", "is_follow_up"]
+__all__ = [
+    "MAX_REWRITE_CHARS",
+    "clean_rewrite",
+    "heuristic_rewrite",
+    "is_follow_up",
+    "standalone_question",
+]
 
 MAX_REWRITE_CHARS = 400
 """A model's rewrite longer than this (in characters) is taken for an answer, not a question."""
@@ -83,6 +89,12 @@ _QUESTION_WORDS = frozenset(
         "and",
     ]
 )
+
+
+def standalone_question(question: str, history: Sequence[ChatTurn]) -> str:
+    """The question itself, or a follow-up made standalone without a model
+    (`heuristic_rewrite`): what the extractive backend and calibration use."""
+    return heuristic_rewrite(question, history) if is_follow_up(question, history) else question
 
 
 def clean_rewrite(rewritten: str, question: str, history: Sequence[ChatTurn]) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from index.chunker import sentence_spans
 
-__all__ = ["CitedSentence", "marker_numbers", "split_cited", "with_markers"]
+__all__ = ["CitedSentence", "split_cited", "with_markers"]
 
 _GROUP = r"\[\d+(?:\s*[,;]\s*\d+)*\]"
 # A run of markers, however the model separates them: "[1][2]", "[1, 2]", "[1], [2] and [3]".
@@ -38,7 +38,7 @@ def split_cited(answer: str) -> list[CitedSentence]:
         # Markers written after a sentence's full stop open the next piece: give them back.
         lead = _LEADING_MARKERS.match(piece)
         if lead and result:
-            result[-1].cited.extend(marker_numbers(lead.group()))
+            result[-1].cited.extend(_marker_numbers(lead.group()))
             piece = piece[lead.end() :]
         text = _MARKER.sub("", piece).strip()
         wordless = not re.search(r"\w", text)
@@ -46,10 +46,10 @@ def split_cited(answer: str) -> list[CitedSentence]:
             # "This is supported by passage [1]." or a stray ", [3]" cites for the sentence
             # before it.
             if result:
-                result[-1].cited.extend(marker_numbers(piece))
+                result[-1].cited.extend(_marker_numbers(piece))
             if wordless or result:
                 continue
-        result.append(CitedSentence(text, marker_numbers(piece)))
+        result.append(CitedSentence(text, _marker_numbers(piece)))
     return result
 
 
@@ -65,5 +65,5 @@ def with_markers(text: str, numbers: Sequence[int]) -> str:
     return f"{body[:end].rstrip()} {markers}{body[end:]}"
 
 
-def marker_numbers(text: str) -> list[int]:
+def _marker_numbers(text: str) -> list[int]:
     return [int(n) for m in _MARKER.finditer(text) for n in re.findall(r"\d+", m.group())]

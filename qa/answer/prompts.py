@@ -14,6 +14,16 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from qa.types import ChatTurn, RetrievedPassage
 
+__all__ = [
+    "ANSWER_EXAMPLES",
+    "ANSWER_SYSTEM",
+    "NOT_IN_ARTICLES",
+    "REWRITE_INSTRUCTION",
+    "Example",
+    "build_answer_messages",
+    "build_rewrite_messages",
+]
+
 NOT_IN_ARTICLES = "NOT IN ARTICLES"
 
 ANSWER_SYSTEM = (
@@ -68,7 +78,7 @@ REWRITE_INSTRUCTION = (
 )
 
 
-def format_passages(passages: Sequence[RetrievedPassage]) -> str:
+def _format_passages(passages: Sequence[RetrievedPassage]) -> str:
     """The numbered context block: `[n] text`, one passage a line; empty passages are left
     out but keep their numbers."""
     return _numbered([p.text for p in passages])
@@ -91,7 +101,7 @@ def build_answer_messages(question: str, passages: Sequence[RetrievedPassage]) -
     for example in ANSWER_EXAMPLES:
         messages.append(_question(_numbered(example.passages), example.question))
         messages.append(AIMessage(example.answer))
-    messages.append(_question(format_passages(passages), question))
+    messages.append(_question(_format_passages(passages), question))
     return messages
 
 

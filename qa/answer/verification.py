@@ -14,7 +14,6 @@ from qa.types import Citation, Embed, RetrievedPassage
 __all__ = [
     "Verification",
     "figures",
-    "lexical_support",
     "misquoted",
     "supports",
     "verify_citations",
@@ -37,7 +36,7 @@ def figures(text: str) -> set[str]:
     return {n.lstrip("0") or "0" for n in _DIGITS.findall(text.replace(",", ""))}
 
 
-def lexical_support(sentence: str, passage: str) -> float:
+def _lexical_support(sentence: str, passage: str) -> float:
     """Share of the sentence's content words found in the passage."""
     words = set(tokens(sentence))
     if not words:
@@ -57,7 +56,7 @@ def supports(
     of its words do or the two are close in embedding space."""
     if not figures(sentence) <= figures(passage):
         return False
-    return lexical_support(sentence, passage) >= min_overlap or similarity >= min_similarity
+    return _lexical_support(sentence, passage) >= min_overlap or similarity >= min_similarity
 
 
 def misquoted(
@@ -76,7 +75,7 @@ def misquoted(
             if (
                 wrong
                 and all(_resembles_a_figure_in(x, text) for x in wrong)
-                and lexical_support(sentence.text, text) >= min_overlap
+                and _lexical_support(sentence.text, text) >= min_overlap
             ):
                 found.add(n)
     return found

@@ -4,11 +4,11 @@ and calibrate the refusal gate."""
 from __future__ import annotations
 
 from qa.evaluation.baseline import TutorialBaseline, build_baseline
-from qa.evaluation.calibration import Calibration, calibrate, choose_threshold, top_relevance
+from qa.evaluation.calibration import Calibration, calibrate, choose_threshold
 from qa.evaluation.dataset import Evidence, LineError, QAItem, load_qa
 from qa.evaluation.metrics import (
+    EvidenceSpan,
     ItemScore,
-    Span,
     aggregate,
     contains_answer,
     evidence_spans,
@@ -24,11 +24,11 @@ from qa.evaluation.runner import run_evaluation, run_items, score_run
 __all__ = [
     "Calibration",
     "Evidence",
+    "EvidenceSpan",
     "ItemScore",
     "LineError",
     "Prediction",
     "QAItem",
-    "Span",
     "TutorialBaseline",
     "aggregate",
     "build_baseline",
@@ -46,7 +46,6 @@ __all__ = [
     "score_run",
     "stage_latencies",
     "summarize",
-    "top_relevance",
     "write_predictions",
     "write_report",
 ]

@@ -22,6 +22,18 @@ from qa.answer.check import says_not_known
 from qa.llm.usage import TokenUsage
 from qa.types import Answer, ChatTurn, Citation
 
+__all__ = [
+    "CHUNK_OVERLAP",
+    "CHUNK_SIZE",
+    "COLLECTION",
+    "STUFF_PROMPT",
+    "TOP_K",
+    "TutorialBaseline",
+    "build_baseline",
+    "build_stuff_prompt",
+    "says_dont_know",
+]
+
 COLLECTION = "baseline"
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.answer.chain import Retriever
-from qa.answer.followups import heuristic_rewrite, is_follow_up
+from qa.answer.followups import standalone_question
 from qa.evaluation.dataset import load_qa
 from qa.types import ChatTurn
+
+__all__ = ["Calibration", "calibrate", "choose_threshold"]
 
 
 @dataclass(frozen=True)
@@ -31,9 +33,9 @@ class Calibration:
     lowest_answerable: float
 
 
-def top_relevance(retriever: Retriever, question: str, history: Sequence[ChatTurn]) -> float:
+def _top_relevance(retriever: Retriever, question: str, history: Sequence[ChatTurn]) -> float:
     """The best dense similarity among the passages retrieved for a question."""
-    query = heuristic_rewrite(question, history) if is_follow_up(question, history) else question
+    query = standalone_question(question, history)
     return max((p.dense_score for p in retriever.retrieve(query)), default=0.0)
 
 
@@ -59,7 +61,7 @@ def calibrate(retriever: Retriever, qa_file: Path) -> Calibration:
     items, _errors = load_qa(qa_file)
     scores = [
         (
-            top_relevance(retriever, item.question, item.history),
+            _top_relevance(retriever, item.question, item.history),
             item.answerable,
         )
         for item in items

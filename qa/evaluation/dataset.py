@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from index.loader import read_source_text
 from qa.types import ChatTurn
 
+__all__ = ["Evidence", "LineError", "QAItem", "load_qa"]
+
 
 class Evidence(BaseModel):
     """A short exact quote of a source file that supports an item's answer."""

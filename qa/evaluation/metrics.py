@@ -20,6 +20,20 @@ from qa.evaluation.dataset import QAItem
 from qa.evaluation.records import Prediction
 from qa.types import PassageSpan
 
+__all__ = [
+    "RATE_METRICS",
+    "EvidenceSpan",
+    "ItemScore",
+    "Metrics",
+    "aggregate",
+    "contains_answer",
+    "evidence_spans",
+    "percentile",
+    "score_item",
+    "stage_latencies",
+    "summarize",
+]
+
 RATE_METRICS = (
     "answer_accuracy",
     "refusal_accuracy",
@@ -36,14 +50,14 @@ Metrics = dict[str, float | int | None]
 
 
 @dataclass(frozen=True)
-class Span:
+class EvidenceSpan:
     """Characters [start, end) of one source file."""
 
     source: str
     start: int
     end: int
 
-    def overlaps(self, other: Span | PassageSpan) -> bool:
+    def overlaps(self, other: EvidenceSpan | PassageSpan) -> bool:
         """True when both spans are in the same source and share at least one character."""
         return self.source == other.source and self.start < other.end and other.start < self.end
 
@@ -70,14 +84,14 @@ class ItemScore:
     new_prompt_tokens: int | None
 
 
-def evidence_spans(item: QAItem, sources: Mapping[str, str]) -> list[Span]:
+def evidence_spans(item: QAItem, sources: Mapping[str, str]) -> list[EvidenceSpan]:
     """The spans of an item's evidence quotes (first occurrence); unknown quotes are left out."""
     spans = []
     for ev in item.evidence:
         text = sources.get(ev.source)
         at = text.find(ev.quote) if text is not None else -1
         if at >= 0:
-            spans.append(Span(ev.source, at, at + len(ev.quote)))
+            spans.append(EvidenceSpan(ev.source, at, at + len(ev.quote)))
     return spans
 
 
@@ -91,7 +105,7 @@ def contains_answer(answer: str, acceptable: Sequence[str]) -> bool:
     return False
 
 
-def score_item(item: QAItem, prediction: Prediction, spans: Sequence[Span]) -> ItemScore:
+def score_item(item: QAItem, prediction: Prediction, spans: Sequence[EvidenceSpan]) -> ItemScore:
     """Score one prediction against its item and the item's evidence spans."""
     failed = prediction.error is not None
     refused = prediction.refused and not failed

@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 
 from qa.types import Answer, Citation
 
+__all__ = ["Prediction", "from_answer", "write_predictions"]
+
 
 class Prediction(BaseModel):
     """The system's output for one evaluation item."""

@@ -9,7 +9,9 @@ from typing import Any
 
 from qa.evaluation.metrics import RATE_METRICS
 
-LABELS = {
+__all__ = ["format_table", "write_report"]
+
+_LABELS = {
     "item_accuracy": "Item accuracy (all items)",
     "answer_accuracy": "Answer accuracy",
     "refusal_accuracy": "Refusal accuracy",
@@ -28,7 +30,7 @@ LABELS = {
 _KIND_COLUMNS = ("answer_accuracy", "refusal_accuracy", "false_refusal_rate", "recall_at_k", "mrr")
 
 
-def fmt(name: str, value: Any) -> str:
+def _fmt(name: str, value: Any) -> str:
     """A metric value for people: rates as percentages, MRR with 3 decimals, `–` when absent."""
     if value is None:
         return "–"
@@ -41,15 +43,15 @@ def fmt(name: str, value: Any) -> str:
     return str(value)
 
 
-def metric_rows(report: dict[str, Any]) -> list[list[str]]:
+def _metric_rows(report: dict[str, Any]) -> list[list[str]]:
     """Rows [label, ours, (baseline)] of the overall metrics."""
     ours = report["ours"]["overall"]
     theirs = report.get("baseline", {}).get("overall")
     rows = []
-    for name, label in LABELS.items():
-        row = [label, fmt(name, ours.get(name))]
+    for name, label in _LABELS.items():
+        row = [label, _fmt(name, ours.get(name))]
         if theirs is not None:
-            row.append(fmt(name, theirs.get(name)))
+            row.append(_fmt(name, theirs.get(name)))
         rows.append(row)
     return rows
 
@@ -57,7 +59,7 @@ def metric_rows(report: dict[str, Any]) -> list[list[str]]:
 def format_table(report: dict[str, Any]) -> str:
     """The overall metrics as a plain-text table (ours, and the baseline when present)."""
     header = ["Metric", "Ours"] + (["Baseline"] if "baseline" in report else [])
-    rows = [header, *metric_rows(report)]
+    rows = [header, *_metric_rows(report)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = [
         "  ".join(
@@ -77,18 +79,18 @@ def format_table(report: dict[str, Any]) -> str:
         lines.append(
             "Stages p50/p95 ms: "
             + ", ".join(
-                f"{name} {fmt_ms(v['p50'])}/{fmt_ms(v['p95'])}" for name, v in stages.items()
+                f"{name} {_fmt_ms(v['p50'])}/{_fmt_ms(v['p95'])}" for name, v in stages.items()
             )
         )
     return "\n".join(lines)
 
 
-def fmt_ms(value: float | None) -> str:
+def _fmt_ms(value: float | None) -> str:
     """Milliseconds as a whole number, or a dash when undefined."""
     return "–" if value is None else f"{value:.0f}"
 
 
-def format_markdown(report: dict[str, Any]) -> str:
+def _format_markdown(report: dict[str, Any]) -> str:
     """The report as Markdown: settings, overall table, per-kind table, the items missed."""
     s = report["settings"]
     out = [
@@ -102,16 +104,16 @@ def format_markdown(report: dict[str, Any]) -> str:
         described = ", ".join(f"{key}={value}" for key, value in b.items())
         out.append(f"Baseline: {described or 'LangChain tutorial pipeline'}.")
     header = ["Metric", "Ours"] + (["Baseline"] if "baseline" in report else [])
-    out += ["", *_md_table(header, metric_rows(report)), "", "## By kind", ""]
+    out += ["", *_md_table(header, _metric_rows(report)), "", "## By kind", ""]
     kind_rows = [
-        [kind, str(m["items"]), *(fmt(name, m.get(name)) for name in _KIND_COLUMNS)]
+        [kind, str(m["items"]), *(_fmt(name, m.get(name)) for name in _KIND_COLUMNS)]
         for kind, m in report["ours"]["by_kind"].items()
     ]
-    out += _md_table(["Kind", "Items", *(LABELS[n] for n in _KIND_COLUMNS)], kind_rows)
+    out += _md_table(["Kind", "Items", *(_LABELS[n] for n in _KIND_COLUMNS)], kind_rows)
     stages = report["ours"].get("stages_ms") or {}
     if stages:
         stage_rows = [
-            [name, fmt_ms(v["p50"]), fmt_ms(v["p95"]), str(v["items"])]
+            [name, _fmt_ms(v["p50"]), _fmt_ms(v["p95"]), str(v["items"])]
             for name, v in stages.items()
         ]
         out += ["", "## Latency by stage (ms)", ""]
@@ -125,7 +127,7 @@ def format_markdown(report: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def write_chart(path: Path, report: dict[str, Any]) -> None:
+def _write_chart(path: Path, report: dict[str, Any]) -> None:
     """A grouped bar chart of the rate metrics: ours, and the baseline when present."""
     from matplotlib.figure import Figure  # no pyplot: no global backend state
 
@@ -140,8 +142,8 @@ def write_chart(path: Path, report: dict[str, Any]) -> None:
         values = [_or_nan(metrics.get(n)) for n in names]
         xs = [x + (i - (len(series) - 1) / 2) * width for x in range(len(names))]
         bars = ax.bar(xs, values, width, label=label)
-        ax.bar_label(bars, labels=[fmt(n, metrics.get(n)) for n in names], fontsize=7)
-    ax.set_xticks(range(len(names)), [LABELS[n] for n in names], rotation=20, ha="right")
+        ax.bar_label(bars, labels=[_fmt(n, metrics.get(n)) for n in names], fontsize=7)
+    ax.set_xticks(range(len(names)), [_LABELS[n] for n in names], rotation=20, ha="right")
     ax.set_ylim(0, 1.25)
     ax.set_ylabel("rate")
     backend = report.get("settings", {}).get("backend") or "pipeline"
@@ -156,8 +158,8 @@ def write_report(out_dir: Path, report: dict[str, Any]) -> None:
     (out_dir / "report.json").write_text(
         json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    (out_dir / "report.md").write_text(format_markdown(report), encoding="utf-8")
-    write_chart(out_dir / "report.png", report)
+    (out_dir / "report.md").write_text(_format_markdown(report), encoding="utf-8")
+    _write_chart(out_dir / "report.png", report)
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:

@@ -16,6 +16,8 @@ from qa.evaluation.records import Prediction, from_answer, write_predictions
 from qa.evaluation.report import write_report
 from qa.types import Answer, ChatTurn
 
+__all__ = ["Asker", "run_evaluation", "run_items", "score_run"]
+
 
 class Asker(Protocol):
     """Anything that answers like `Pipeline.ask` (the pipeline, the baseline, a test fake)."""
@@ -95,11 +97,11 @@ def run_evaluation(
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     if sources is None:
-        sources = pipeline_sources(pipeline, items)
+        sources = _pipeline_sources(pipeline, items)
     ours = run_items(pipeline, items, k)
     write_predictions(out_dir / "predictions.jsonl", ours)
     report: dict[str, Any] = {
-        "settings": describe_pipeline(pipeline, k),
+        "settings": _describe_pipeline(pipeline, k),
         "ours": score_run(items, ours, sources),
     }
     if baseline is not None:
@@ -112,7 +114,7 @@ def run_evaluation(
     return report
 
 
-def pipeline_sources(pipeline: Any, items: Sequence[QAItem]) -> dict[str, str]:
+def _pipeline_sources(pipeline: Any, items: Sequence[QAItem]) -> dict[str, str]:
     """The texts of the sources the items' evidence names, read through the pipeline."""
     source_text = getattr(pipeline, "source_text", None)
     texts: dict[str, str] = {}
@@ -126,7 +128,7 @@ def pipeline_sources(pipeline: Any, items: Sequence[QAItem]) -> dict[str, str]:
     return texts
 
 
-def describe_pipeline(pipeline: Any, k: int | None) -> dict[str, Any]:
+def _describe_pipeline(pipeline: Any, k: int | None) -> dict[str, Any]:
     """The settings a run used (what is known of them)."""
     settings = getattr(pipeline, "settings", None)
     chain = getattr(pipeline, "chain", None)

@@ -12,6 +12,8 @@ from typing import Any
 
 import llama_cpp
 
+__all__ = ["CountingLlama"]
+
 
 @dataclass(frozen=True)
 class _Snapshot:

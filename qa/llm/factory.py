@@ -16,6 +16,8 @@ from qa.errors import ModelUnavailableError
 from qa.llm.model_files import ensure_model
 from qa.settings import Settings
 
+__all__ = ["OPENAI_MAX_RETRIES", "OPENAI_TIMEOUT_S", "make_chat_model", "model_name"]
+
 # A local server answers in seconds or not at all; the OpenAI client would wait 10 minutes
 # and retry twice with backoff.
 OPENAI_TIMEOUT_S = 120.0

@@ -32,6 +32,8 @@ from pydantic import Field, PrivateAttr
 from qa.errors import BadInputError, ModelUnavailableError
 from qa.llm._kv_cache import CountingLlama
 
+__all__ = ["ChatLlamaCpp", "to_llama_messages"]
+
 _ROLES = {
     "system": "system",
     "human": "user",

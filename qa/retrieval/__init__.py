@@ -4,7 +4,7 @@ also offered as a LangChain `BaseRetriever`."""
 from __future__ import annotations
 
 from qa.retrieval.hybrid import HybridRetriever, load_lexical, mmr_select, reciprocal_rank_fusion
-from qa.retrieval.langchain_retriever import PassageRetriever, to_document
+from qa.retrieval.langchain_retriever import PassageRetriever
 from qa.retrieval.lexical import BM25Index, fingerprint
 
 __all__ = [
@@ -15,5 +15,4 @@ __all__ = [
     "load_lexical",
     "mmr_select",
     "reciprocal_rank_fusion",
-    "to_document",
 ]

@@ -12,9 +12,12 @@ from index.types import Passage
 from qa.retrieval.lexical import BM25Index, fingerprint
 from qa.types import RetrievedPassage
 
+__all__ = ["HybridRetriever", "load_lexical", "mmr_select", "reciprocal_rank_fusion"]
+
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
-    """Fuse ranked id lists: each id scores the sum of 1 / (k + rank) over the lists."""
+    """Fuse ranked id lists: each id scores the sum of 1 / (k + rank) over the lists (rank
+    from 1). Source: Cormack, Clarke and Buettcher, "Reciprocal Rank Fusion" (SIGIR 2009)."""
     fused: dict[str, float] = {}
     for ranking in rankings:
         for rank, pid in enumerate(ranking, start=1):
@@ -23,7 +26,16 @@ def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> dict[str, 
 
 
 def mmr_select(relevance: np.ndarray, vectors: np.ndarray, k: int, lambda_: float) -> list[int]:
-    """Maximal marginal relevance: indices of `k` items trading relevance for novelty."""
+    """Maximal marginal relevance: indices of `k` items trading relevance for novelty.
+
+    Args:
+        relevance: shape (n,), each item's relevance (higher is better).
+        vectors: shape (n, dim), unit vectors (their dot products are cosine similarities).
+        k: how many to choose (fewer when n < k).
+        lambda_: 1.0 ranks by relevance alone; lower values penalise similarity to the chosen.
+
+    Source: Carbonell and Goldstein, "The Use of MMR, Diversity-Based Reranking" (SIGIR 1998).
+    """
     n = len(relevance)
     chosen: list[int] = []
     if n == 0 or k <= 0:
@@ -81,7 +93,12 @@ class HybridRetriever:
     duplicate_similarity: float = 0.8
 
     def retrieve(self, query: str, k: int | None = None) -> list[RetrievedPassage]:
-        """The best `k` passages for `query`, best first."""
+        """The best `k` passages for `query`, best first.
+
+        Each passage carries `score` (its reciprocal-rank-fusion score, about 0.01 to 0.03),
+        `dense_score` (cosine similarity of passage and query, -1 to 1) and `bm25_score`
+        (0 when BM25 did not find it). An empty query or `k <= 0` gives no passages.
+        """
         k = self.k if k is None else k
         if k <= 0 or not query.strip():
             return []

@@ -12,8 +12,10 @@ from pydantic import ConfigDict
 from qa.retrieval.hybrid import HybridRetriever
 from qa.types import RetrievedPassage
 
+__all__ = ["PassageRetriever"]
 
-def to_document(p: RetrievedPassage) -> Document:
+
+def _to_document(p: RetrievedPassage) -> Document:
     """A LangChain `Document` carrying the passage's source, offsets and scores."""
     meta: dict[str, Any] = p.model_dump(exclude={"text"})
     return Document(page_content=p.text, metadata=meta, id=p.id)
@@ -34,4 +36,4 @@ class PassageRetriever(BaseRetriever):
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
     ) -> list[Document]:
         k = int(kwargs.get("k", self.k))
-        return [to_document(p) for p in self.hybrid.retrieve(query, k=k)]
+        return [_to_document(p) for p in self.hybrid.retrieve(query, k=k)]

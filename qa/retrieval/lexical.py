@@ -13,6 +13,8 @@ import numpy as np
 from index.normalize import tokens
 from index.types import Passage
 
+__all__ = ["BM25Index", "fingerprint"]
+
 
 def fingerprint(ids: list[str]) -> str:
     """A digest of a set of passage ids: tells whether a saved index matches the store."""

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from qa.serving.app import create_app
 from qa.serving.deps import QAPipeline, check_question, require_api_key
-from qa.serving.errors import ErrorBody, ErrorResponse, error_body, status_of
+from qa.serving.errors import ErrorBody, ErrorResponse, error_body
 from qa.serving.feedback import Feedback, FeedbackRecord, FeedbackStore, Rating
 from qa.serving.openai_routes import stream_tail
-from qa.serving.openai_schema import SYSTEM_MODEL_ID, format_sources, strip_sources
+from qa.serving.openai_schema import SYSTEM_MODEL_ID, format_sources
 from qa.serving.streaming import iterate_in_thread
 
 __all__ = [
@@ -29,7 +29,5 @@ __all__ = [
     "format_sources",
     "iterate_in_thread",
     "require_api_key",
-    "status_of",
     "stream_tail",
-    "strip_sources",
 ]

@@ -20,9 +20,9 @@ __all__ = [
     "QAPipeline",
     "SettingsDep",
     "check_question",
+    "get_app_settings",
     "get_feedback_store",
     "get_pipeline",
-    "get_settings",
     "require_api_key",
 ]
 
@@ -72,7 +72,7 @@ async def get_pipeline(request: Request) -> QAPipeline:
     return pipeline
 
 
-async def get_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
@@ -85,7 +85,7 @@ async def get_feedback_store(request: Request) -> FeedbackStore:
 
 
 PipelineDep = Annotated[QAPipeline, Depends(get_pipeline)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback_store)]
 
 _bearer = HTTPBearer(auto_error=False, description="Needed only when QA_API_KEY is set")

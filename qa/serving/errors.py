@@ -26,10 +26,9 @@ __all__ = [
     "ErrorResponse",
     "error_body",
     "qa_error_handler",
-    "status_of",
 ]
 
-logger = logging.getLogger("qa.api")
+logger = logging.getLogger(__name__)
 
 _STATUS: dict[type[QAError], int] = {
     BadInputError: 422,
@@ -55,7 +54,7 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
-def status_of(exc: QAError) -> int:
+def _status_of(exc: QAError) -> int:
     """The HTTP status of a project error (500 for one without its own)."""
     for cls in type(exc).__mro__:
         if cls in _STATUS:
@@ -74,7 +73,7 @@ def error_body(exc: BaseException) -> dict[str, dict[str, str]]:
 async def qa_error_handler(request: Request, exc: Exception) -> JSONResponse:
     """Turn a `QAError` raised by a route into its status and error body."""
     assert isinstance(exc, QAError)
-    status = status_of(exc)
+    status = _status_of(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(error_body(exc), status_code=status, headers=headers)
 

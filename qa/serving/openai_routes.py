@@ -38,7 +38,7 @@ from qa.serving.openai_schema import (
 from qa.serving.streaming import SSE_CONTENT, iterate_in_thread
 from qa.types import Answer, ChatTurn
 
-__all__ = ["openai_router", "stream_tail"]
+__all__ = ["chat_completions", "list_models", "openai_router", "stream_tail"]
 
 openai_router = APIRouter(
     prefix="/v1", tags=["openai"], responses=AUTH_ERRORS, dependencies=[Depends(require_api_key)]

@@ -23,7 +23,6 @@ __all__ = [
     "TextPart",
     "Usage",
     "format_sources",
-    "strip_sources",
 ]
 
 SYSTEM_MODEL_ID = "newsqa"
@@ -76,7 +75,7 @@ class ChatCompletionRequest(BaseModel):
     def history(self) -> list[ChatTurn]:
         """The earlier user and assistant messages, without our sources footers."""
         return [
-            ChatTurn(role=m.role, content=strip_sources(m.text))
+            ChatTurn(role=m.role, content=_strip_sources(m.text))
             for m in self.messages[:-1]
             if m.role in ("user", "assistant")
         ]
@@ -155,6 +154,6 @@ def format_sources(citations: Sequence[Citation]) -> str:
     return SOURCES_HEADER + "\n".join(lines) if lines else ""
 
 
-def strip_sources(text: str) -> str:
+def _strip_sources(text: str) -> str:
     """An earlier reply without the footnotes `format_sources` added."""
     return text.split(SOURCES_HEADER, 1)[0]

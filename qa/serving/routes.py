@@ -21,7 +21,20 @@ from qa.serving.feedback import Feedback, FeedbackRecord
 from qa.serving.streaming import SSE_CONTENT, iterate_in_thread
 from qa.types import MAX_QUESTION_CHARS, Answer, ChatTurn, SourceInfo
 
-__all__ = ["AskRequest", "HealthResponse", "SourceDetail", "api_router", "health_router"]
+# The route functions are exported too: their names are the OpenAPI operation ids' stems.
+__all__ = [
+    "AskRequest",
+    "HealthResponse",
+    "SourceDetail",
+    "api_router",
+    "ask",
+    "ask_stream",
+    "feedback",
+    "get_source",
+    "health",
+    "health_router",
+    "list_sources",
+]
 
 
 # ---------------------------------------------------------------- request and response models
