@@ -35,7 +35,7 @@ from index.store import PassageStore
 from qa.errors import ModelUnavailableError, NotFoundError
 from qa.retrieval import HybridRetriever, load_lexical
 from qa.serving import create_app
-from qa.serving.deps import get_pipeline, get_settings
+from qa.serving.deps import get_app_settings, get_pipeline
 from qa.settings import Settings
 from qa.types import REFUSAL_MESSAGE, Answer, ChatTurn, Citation, RetrievedPassage, SourceInfo
 
@@ -279,7 +279,7 @@ def real_client(app: FastAPI) -> Iterator[TestClient]:
 
 def keyed(app: FastAPI, key: str | None) -> None:
     """Serve `app` as if `QA_API_KEY` were `key` (None: no key)."""
-    app.dependency_overrides[get_settings] = lambda: Settings(
+    app.dependency_overrides[get_app_settings] = lambda: Settings(
         backend="extractive", api_key=SecretStr(key) if key else None
     )
 

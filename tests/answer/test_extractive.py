@@ -6,22 +6,14 @@ import pytest
 
 from index.embedder import Embedder
 from qa.answer.extractive import answer_type, extract_answer, fits_type
-from qa.types import RetrievedPassage
+
+from conftest import passages_of
 
 PASSAGES = [
     "Established in 2016, Scale AI provides labeled data. It is based in San Francisco.",
     "Google spent about $ 150 million on Scale AI's services last year, sources said.",
     "Scale AI intends to continue its business, while its CEO, Alexander Wang, goes to Meta.",
 ]
-
-
-def _passages() -> list[RetrievedPassage]:
-    return [
-        RetrievedPassage(
-            id=str(i), source=f"s{i}.txt", start=0, end=len(t), text=t, score=0.1, dense_score=0.6
-        )
-        for i, t in enumerate(PASSAGES)
-    ]
 
 
 @pytest.mark.parametrize(
@@ -46,7 +38,9 @@ def test_name_must_be_new_to_the_question() -> None:
 
 def test_extracts_the_sentence_with_the_fact(embedder: Embedder) -> None:
     found = extract_answer(
-        "How much did Google spend on Scale last year?", _passages(), embedder.encode_documents
+        "How much did Google spend on Scale last year?",
+        passages_of(PASSAGES),
+        embedder.encode_documents,
     )
     assert found is not None and "$ 150 million" in found.text and found.cited[0] == 2
 
@@ -54,5 +48,8 @@ def test_extracts_the_sentence_with_the_fact(embedder: Embedder) -> None:
 def test_no_sentence_of_the_asked_kind_is_no_answer(embedder: Embedder) -> None:
     # The context is about Scale AI's founding, but names no founder.
     assert (
-        extract_answer("Who founded Scale AI?", _passages()[:1], embedder.encode_documents) is None
+        extract_answer(
+            "Who founded Scale AI?", passages_of(PASSAGES)[:1], embedder.encode_documents
+        )
+        is None
     )

@@ -7,8 +7,8 @@ from typing import cast
 import pytest
 
 from qa.evaluation import (
+    EvidenceSpan,
     ItemScore,
-    Span,
     aggregate,
     contains_answer,
     score_item,
@@ -48,16 +48,18 @@ def test_contains_answer_normalises_and_respects_word_boundaries(
 
 
 def test_spans_overlap_only_on_shared_characters_of_the_same_source() -> None:
-    span = Span("a.txt", 10, 20)
-    assert span.overlaps(Span("a.txt", 19, 30))
-    assert not span.overlaps(Span("a.txt", 20, 30))  # [start, end): touching is not overlapping
-    assert not span.overlaps(Span("b.txt", 10, 20))
+    span = EvidenceSpan("a.txt", 10, 20)
+    assert span.overlaps(EvidenceSpan("a.txt", 19, 30))
+    assert not span.overlaps(
+        EvidenceSpan("a.txt", 20, 30)
+    )  # [start, end): touching is not overlapping
+    assert not span.overlaps(EvidenceSpan("b.txt", 10, 20))
     assert span.overlaps(ref("a.txt", 0, 11))
 
 
 def test_evidence_spans_locate_quotes_and_skip_unknown_ones() -> None:
     it = item("q", ["x"], [("a.txt", "Beta is 49% owned."), ("a.txt", "not there"), ("z.txt", "x")])
-    assert evidence_spans(it, SOURCES) == [Span("a.txt", 25, 43)]
+    assert evidence_spans(it, SOURCES) == [EvidenceSpan("a.txt", 25, 43)]
 
 
 def test_percentile_interpolates_between_ranks() -> None:

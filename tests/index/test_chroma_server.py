@@ -16,24 +16,14 @@ import pytest
 from index.embedder import Embedder
 from index.loader import read_source_text
 from index.normalize import normalize
-from index.store import PassageStore
-from qa.pipeline import build_store, run_index
-from qa.retrieval import HybridRetriever, load_lexical
+from qa.pipeline import build_retriever, build_store, run_index
 from qa.settings import Settings
 
-from conftest import free_port
+from conftest import QUERIES, free_port
 
 pytestmark = pytest.mark.server
 
 CHROMA = Path(sys.executable).parent / "chroma"
-
-QUERIES = [
-    ("How much did Google plan to pay Scale AI this year?", "$200 million"),
-    ("Where is Alexander Wang going?", "Alexander Wang"),
-    ("What was Scale worth before the deal?", "$14 billion"),
-    ("How much revenue did Scale AI make in 2024?", "870 million"),
-    ("When was Scale AI founded?", "Established in 2016"),
-]
 
 
 def listening_addresses(port: int) -> set[str]:
@@ -123,7 +113,7 @@ def test_server_and_embedded_give_the_same_results(
     assert isinstance(server_store.client, chromadb.api.ClientAPI)
     report = run_index(remote, server_store)
     assert report.embedded == server_store.count() > 0
-    assert (tmp_path / "server-data" / "bm25.json").exists()
+    assert remote.bm25_path.exists()
     assert run_index(remote, server_store).embedded == 0  # idempotent over HTTP too
 
     local = Settings(seeds_dir=seeds_dir, data_dir=tmp_path / "local-data", backend="extractive")
@@ -131,10 +121,8 @@ def test_server_and_embedded_give_the_same_results(
     run_index(local, local_store)
     assert server_store.ids_by_source() == local_store.ids_by_source()
 
-    def retriever(settings: Settings, store: PassageStore) -> HybridRetriever:
-        return HybridRetriever(store, load_lexical(store, settings.data_dir / "bm25.json"))
-
-    served, embedded = retriever(remote, server_store), retriever(local, local_store)
+    served = build_retriever(remote, server_store)
+    embedded = build_retriever(local, local_store)
     for query, fact in QUERIES:
         got, want = served.retrieve(query), embedded.retrieve(query)
         assert [r.id for r in got] == [r.id for r in want], query

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from qa.serving import FeedbackStore, create_app
-from qa.serving.deps import get_feedback_store, get_pipeline, get_settings
+from qa.serving.deps import get_app_settings, get_feedback_store, get_pipeline
 from qa.settings import Settings
 
 from conftest import FakePipeline, real_pipeline
@@ -42,7 +42,7 @@ def real_app(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterato
     app.dependency_overrides.update(
         {
             get_pipeline: lambda: pipeline,
-            get_settings: lambda: pipeline.settings,
+            get_app_settings: lambda: pipeline.settings,
             get_feedback_store: lambda: store,
         }
     )
