@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from qa.errors import ModelUnavailableError
-from qa.llm import make_chat_model
-from qa.llm.model_files import (
+from qa.llm import (
     QWEN_CODER_1_5B,
     SplitModel,
     assemble,
     ensure_model,
     ensure_split_model,
+    make_chat_model,
     smollm2_path,
     verify_existing,
 )
