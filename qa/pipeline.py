@@ -19,7 +19,7 @@ from qa.errors import IndexMissingError, NotFoundError
 from qa.llm.factory import make_chat_model
 from qa.retrieval import BM25Index, HybridRetriever, PassageRetriever, load_lexical
 from qa.settings import Settings
-from qa.types import Answer, ChatTurn, SourceInfo
+from qa.types import Answer, ChatTurn, SourceInfo, StreamEvent
 
 __all__ = [
     "Pipeline",
@@ -68,9 +68,9 @@ class Pipeline:
 
     def stream(
         self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
-    ) -> Iterator[str | Answer]:
-        """Answer text deltas as they are generated, then the final `Answer` last (errors as
-        for `ask`)."""
+    ) -> Iterator[StreamEvent]:
+        """`Draft` deltas as they are generated, the checked text as `Verified`, then the
+        final `Answer` last (see `AnswerChain.stream`; errors as for `ask`)."""
         yield from self.chain.stream(question, history=list(history), k=k)
 
     def warm_up(self) -> None:

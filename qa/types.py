@@ -8,6 +8,7 @@ feedback and evaluation records all serialise this model.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
 import numpy as np
@@ -22,11 +23,15 @@ __all__ = [
     "Answer",
     "ChatTurn",
     "Citation",
+    "Draft",
     "Embed",
     "Passage",
     "PassageSpan",
+    "Queued",
     "RetrievedPassage",
     "SourceInfo",
+    "StreamEvent",
+    "Verified",
     "validate_question",
 ]
 
@@ -169,3 +174,34 @@ class Answer(BaseModel):
         description="Prompt tokens the model reused from its cache instead of evaluating again",
     )
     completion_tokens: int = 0
+
+
+# ---------------------------------------------------------------- the stream of one question
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Generated text not yet checked against the passages. Never shown as the answer: doors
+    that show text show `Verified` only (`/api/ask/stream` forwards drafts as `draft` events)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Verified:
+    """Answer text that passed the check. Shown as it comes and never taken back: the
+    `Verified` texts of one stream, joined, are the final `Answer.answer`."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Queued:
+    """The question waits for the model; `position` questions are ahead of it (0: next)."""
+
+    position: int
+
+
+StreamEvent = Draft | Verified | Queued | Answer
+"""What `stream` yields for one question: any `Queued`, `Draft` and `Verified` events, then
+the final `Answer` last."""

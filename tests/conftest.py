@@ -37,7 +37,17 @@ from qa.retrieval import HybridRetriever, load_lexical
 from qa.serving import create_app
 from qa.serving.deps import get_app_settings, get_pipeline
 from qa.settings import Settings
-from qa.types import REFUSAL_MESSAGE, Answer, ChatTurn, Citation, RetrievedPassage, SourceInfo
+from qa.types import (
+    REFUSAL_MESSAGE,
+    Answer,
+    ChatTurn,
+    Citation,
+    Draft,
+    RetrievedPassage,
+    SourceInfo,
+    StreamEvent,
+    Verified,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -164,15 +174,17 @@ class FakePipeline:
 
     def stream(
         self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
-    ) -> Iterator[str | Answer]:
+    ) -> Iterator[StreamEvent]:
         self.calls.append(("stream", question, list(history), k))
         if "explode" in question:
-            yield "Partial "
+            yield Draft("Partial ")
             raise ModelUnavailableError("the local model is not installed: run `qa model`")
         answer = self._answer(question)
         words = answer.answer.split(" ")
         for i, word in enumerate(words):
-            yield word if i == 0 else " " + word
+            yield Draft(word if i == 0 else " " + word)
+        for i, word in enumerate(words):
+            yield Verified(word if i == 0 else " " + word)
         yield answer
 
     def _answer(self, question: str) -> Answer:

@@ -16,8 +16,9 @@ from gradio.helpers import Examples
 
 from qa.errors import QAError
 from qa.serving import Feedback, FeedbackStore, QAPipeline
-from qa.types import MAX_QUESTION_CHARS, Answer, Citation
+from qa.types import MAX_QUESTION_CHARS, Answer, Citation, Draft, Queued, Verified
 from ui.format import (
+    CHECKING,
     DEFAULT_EXAMPLES,
     SCROLL_TO_MARK,
     VIEWER_HINT,
@@ -26,6 +27,7 @@ from ui.format import (
     highlight_html,
     history_turns,
     plain_messages,
+    queued_message,
     source_choices,
 )
 
@@ -68,9 +70,16 @@ class ChatHandlers:
                     else:
                         viewer, picked = VIEWER_HINT, no_source
                     yield "", messages, answers, picked, viewer, format_timings(item)
-                else:
-                    text += item
+                elif isinstance(item, Verified):
+                    text += item.text
                     messages[index]["content"] = text
+                    yield "", messages, answers, no_source, VIEWER_HINT, ""
+                elif isinstance(item, Draft) and not text:
+                    # Drafts are not shown: only checked text is, so nothing is taken back.
+                    messages[index]["content"] = CHECKING
+                    yield "", messages, answers, no_source, VIEWER_HINT, ""
+                elif isinstance(item, Queued):
+                    messages[index]["content"] = queued_message(item.position)
                     yield "", messages, answers, no_source, VIEWER_HINT, ""
         except QAError as exc:
             raise gr.Error(str(exc)) from exc

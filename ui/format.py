@@ -10,6 +10,7 @@ from typing import Any
 from qa.types import Answer, ChatTurn, Citation
 
 __all__ = [
+    "CHECKING",
     "CSS",
     "DEFAULT_EXAMPLES",
     "REFUSAL_LABEL",
@@ -20,6 +21,7 @@ __all__ = [
     "highlight_html",
     "history_turns",
     "plain_messages",
+    "queued_message",
     "source_choices",
 ]
 
@@ -59,6 +61,16 @@ const scroll = () => {
 watch('value', scroll);
 scroll();
 """
+
+CHECKING = "*Checking the answer against the articles…*"
+"""Shown while an answer is generated and checked (unchecked text is never shown)."""
+
+
+def queued_message(position: int) -> str:
+    """What the chat shows while the question waits for the model (`position` ahead of it)."""
+    ahead = "next" if position == 0 else f"{position} question{'s' if position > 1 else ''} ahead"
+    return f"*Waiting for the model ({ahead})…*"
+
 
 VIEWER_HINT = (
     '<p class="qa-hint">Ask a question, then choose one of its sources to read the article '

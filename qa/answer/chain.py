@@ -35,8 +35,11 @@ from qa.types import (
     Answer,
     ChatTurn,
     Citation,
+    Draft,
     Embed,
     RetrievedPassage,
+    StreamEvent,
+    Verified,
     validate_question,
 )
 
@@ -141,11 +144,9 @@ class AnswerChain:
 
     def stream(
         self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
-    ) -> Iterator[str | Answer]:
-        """Yield answer text deltas as they are generated, then the final `Answer`.
-
-        The deltas are the generator's raw text; the final answer's text, checked against
-        the passages, replaces them.
+    ) -> Iterator[StreamEvent]:
+        """Yield `Draft` deltas as the text is generated, then the checked text as `Verified`
+        (never taken back: the verified texts joined are the answer's text), then the `Answer`.
 
         Raises:
             BadInputError: the question is empty or too long (before anything is yielded).
@@ -155,7 +156,7 @@ class AnswerChain:
 
     def _run(
         self, question: str, history: Sequence[ChatTurn], k: int | None, *, stream: bool
-    ) -> Iterator[str | Answer]:
+    ) -> Iterator[StreamEvent]:
         """Standalone question → retrieve → gate → generate → check → answer object."""
         timer = _StageTimer()
         question = validate_question(question)
@@ -176,7 +177,9 @@ class AnswerChain:
                     question=standalone,
                     requote_garbled=self.chat_model is not None,
                 )
-        yield self._answer(question, standalone, passages, checked, timer.rounded(), usage)
+        answer = self._answer(question, standalone, passages, checked, timer.rounded(), usage)
+        yield Verified(answer.answer)
+        yield answer
 
     def _standalone(self, question: str, history: list[ChatTurn]) -> str:
         """The question itself, or a follow-up rewritten to name what it refers to."""
@@ -196,13 +199,13 @@ class AnswerChain:
 
     def _generate(
         self, question: str, passages: Sequence[RetrievedPassage], *, stream: bool
-    ) -> Generator[str, None, tuple[str, TokenUsage]]:
+    ) -> Generator[Draft, None, tuple[str, TokenUsage]]:
         """Yield the raw answer text as it comes; return it whole with the token usage."""
         if self.chat_model is None:
             extract = extract_answer(question, passages, self.embed)
             if extract is None:
                 return NOT_IN_ARTICLES, TokenUsage()
-            yield extract.text
+            yield Draft(extract.text)
             return extract.text, TokenUsage()
         context = compact_passages(
             question, passages, self.embed, keep_ratio=self.context_keep_ratio
@@ -214,7 +217,7 @@ class AnswerChain:
             delta = message.content if isinstance(message.content, str) else ""
             if delta:
                 pieces.append(delta)
-                yield delta
+                yield Draft(delta)
             usage += TokenUsage.of(message)
         return "".join(pieces).strip(), usage
 

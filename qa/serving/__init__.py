@@ -10,7 +10,6 @@ from qa.serving.app import create_app
 from qa.serving.deps import QAPipeline, check_question, require_api_key
 from qa.serving.errors import ErrorBody, ErrorResponse, error_body
 from qa.serving.feedback import Feedback, FeedbackRecord, FeedbackStore, Rating
-from qa.serving.openai_routes import stream_tail
 from qa.serving.openai_schema import SYSTEM_MODEL_ID, format_sources
 from qa.serving.streaming import iterate_in_thread
 
@@ -29,5 +28,4 @@ __all__ = [
     "format_sources",
     "iterate_in_thread",
     "require_api_key",
-    "stream_tail",
 ]

@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from qa.errors import BadInputError, UnauthorizedError
 from qa.serving.feedback import FeedbackStore
 from qa.settings import Settings
-from qa.types import Answer, ChatTurn, SourceInfo, validate_question
+from qa.types import Answer, ChatTurn, SourceInfo, StreamEvent, validate_question
 
 __all__ = [
     "FeedbackDep",
@@ -38,7 +38,7 @@ class QAPipeline(Protocol):
 
     def stream(
         self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
-    ) -> Iterator[str | Answer]: ...
+    ) -> Iterator[StreamEvent]: ...
 
     def sources(self) -> Sequence[SourceInfo]: ...
 

@@ -10,7 +10,6 @@ Authentication, the pipeline and the error shape are shared with `qa.serving.rou
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -36,34 +35,13 @@ from qa.serving.openai_schema import (
     format_sources,
 )
 from qa.serving.streaming import SSE_CONTENT, iterate_in_thread
-from qa.types import Answer, ChatTurn
+from qa.types import Answer, ChatTurn, Queued, Verified
 
-__all__ = ["chat_completions", "list_models", "openai_router", "stream_tail"]
+__all__ = ["chat_completions", "list_models", "openai_router"]
 
 openai_router = APIRouter(
     prefix="/v1", tags=["openai"], responses=AUTH_ERRORS, dependencies=[Depends(require_api_key)]
 )
-
-
-# ---------------------------------------------------------------- reply formatting
-
-_LAYOUT = re.compile(r"[\s.,;:!?]")
-
-
-def stream_tail(streamed: str, answer: Answer) -> str:
-    """What to append to the streamed deltas so that a client that cannot replace text ends
-    with the checked answer.
-
-    Checking may move citation markers (nothing to add then), append a note (add it), or
-    change the text: drop a sentence, renumber a source, refuse (add the checked answer).
-    """
-    if answer.answer.startswith(streamed):
-        return answer.answer[len(streamed) :]
-    if _LAYOUT.sub("", answer.answer) == _LAYOUT.sub("", streamed):
-        return ""
-    if answer.refused:
-        return "\n\n" + answer.answer
-    return "\n\nWith checked citations: " + answer.answer
 
 
 # ---------------------------------------------------------------- routes
@@ -131,7 +109,9 @@ async def _completion_chunks(
     completion_id: str,
     created: int,
 ) -> AsyncIterator[str]:
-    """OpenAI `chat.completion.chunk` events: role first, deltas, then a final chunk."""
+    """OpenAI `chat.completion.chunk` events: role first, checked text only (drafts are not
+    sent, so nothing shown is ever taken back), the source footnotes, then a final chunk.
+    While the question waits for the model, SSE comments say its queue position."""
 
     def chunk(delta: dict[str, str], finish: str | None = None, **extra: Any) -> str:
         body = {
@@ -145,13 +125,16 @@ async def _completion_chunks(
         return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
-    streamed = ""
     try:
         async for item in iterate_in_thread(lambda: pipeline.stream(question, history, k=k)):
-            if isinstance(item, Answer):
-                tail = stream_tail(streamed, item) + format_sources(item.citations)
-                if tail:
-                    yield chunk({"content": tail})
+            if isinstance(item, Queued):
+                yield f": queued, position {item.position}\n\n"
+            elif isinstance(item, Verified) and item.text:
+                yield chunk({"content": item.text})
+            elif isinstance(item, Answer):
+                sources = format_sources(item.citations)
+                if sources:
+                    yield chunk({"content": sources})
                 yield chunk(
                     {},
                     "stop",
@@ -159,9 +142,6 @@ async def _completion_chunks(
                     citations=[c.model_dump() for c in item.citations],
                     refused=item.refused,
                 )
-            elif item:
-                streamed += item
-                yield chunk({"content": item})
     except Exception as exc:
         yield f"data: {json.dumps(error_body(exc))}\n\n"
     yield "data: [DONE]\n\n"

@@ -19,7 +19,7 @@ from qa.serving.deps import FeedbackDep, PipelineDep, check_question, require_ap
 from qa.serving.errors import AUTH_ERRORS, ErrorResponse, error_body
 from qa.serving.feedback import Feedback, FeedbackRecord
 from qa.serving.streaming import SSE_CONTENT, iterate_in_thread
-from qa.types import MAX_QUESTION_CHARS, Answer, ChatTurn, SourceInfo
+from qa.types import MAX_QUESTION_CHARS, Answer, ChatTurn, Draft, Queued, SourceInfo, Verified
 
 # The route functions are exported too: their names are the OpenAPI operation ids' stems.
 __all__ = [
@@ -103,15 +103,16 @@ def ask(body: AskRequest, pipeline: PipelineDep) -> Answer:
         200: {
             "content": SSE_CONTENT,
             "description": (
-                "Server-sent events: `token` (a text delta), then `answer` (the final answer object"
-                " as JSON; its text, checked against the sources, replaces the deltas), or `error`"
-                ' (`{"error": {message, type}}`).'
+                'Server-sent events: `queued` (`{"position": n}` while waiting for the model),'
+                " `draft` (generated text not yet checked; never the answer), `token` (checked"
+                " text, never taken back: the tokens joined are the answer), then `answer` (the"
+                ' final answer object as JSON), or `error` (`{"error": {message, type}}`).'
             ),
         }
     },
 )
 async def ask_stream(body: AskRequest, pipeline: PipelineDep) -> EventSourceResponse:
-    """The answer as server-sent events, text deltas first and the answer object last."""
+    """The answer as server-sent events: drafts, checked text, then the answer object."""
 
     async def events() -> AsyncIterator[dict[str, str]]:
         try:
@@ -120,8 +121,12 @@ async def ask_stream(body: AskRequest, pipeline: PipelineDep) -> EventSourceResp
             ):
                 if isinstance(item, Answer):
                     yield {"event": "answer", "data": item.model_dump_json()}
-                else:
-                    yield {"event": "token", "data": item}
+                elif isinstance(item, Verified):
+                    yield {"event": "token", "data": item.text}
+                elif isinstance(item, Draft):
+                    yield {"event": "draft", "data": item.text}
+                elif isinstance(item, Queued):
+                    yield {"event": "queued", "data": json.dumps({"position": item.position})}
         except Exception as exc:
             yield {"event": "error", "data": json.dumps(error_body(exc))}
 

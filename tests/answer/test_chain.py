@@ -13,7 +13,7 @@ from index.embedder import Embedder
 from qa.errors import ModelUnavailableError
 from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import Settings
-from qa.types import REFUSAL_MESSAGE, Answer, ChatTurn
+from qa.types import REFUSAL_MESSAGE, Answer, ChatTurn, Draft, Verified
 
 
 class RecordingChat(FakeListChatModel):
@@ -142,17 +142,33 @@ def test_conflicting_sources_are_both_cited(
     assert "ceo" in lowered and "cfo" in lowered
 
 
-def test_streaming_yields_text_then_the_answer(
+def test_streaming_yields_drafts_then_verified_text_then_the_answer(
     settings: Settings, embedder: Embedder, chroma_client: Any
 ) -> None:
     chat = RecordingChat(responses=["Google planned to pay about $200 million this year [1]."])
     pipeline = _pipeline(settings, embedder, chroma_client, chat)
     events = list(pipeline.stream("How much did Google plan to pay Scale AI this year?"))
-    *deltas, final = events
-    texts = [d for d in deltas if isinstance(d, str)]
-    assert len(texts) == len(deltas) > 1
-    assert "".join(texts).startswith("Google planned")
+    *rest, final = events
+    drafts = [e.text for e in rest if isinstance(e, Draft)]
+    verified = [e.text for e in rest if isinstance(e, Verified)]
+    assert len(drafts) > 1 and "".join(drafts).startswith("Google planned")
     assert isinstance(final, Answer) and not final.refused
+    # Shown text is never taken back: what was verified is the answer, and came after drafts.
+    assert "".join(verified) == final.answer
+    assert all(isinstance(e, Draft) for e in rest[: len(drafts)])
+
+
+def test_a_refused_stream_shows_only_the_refusal(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    chat = RecordingChat(responses=["Scale AI was founded on the Moon in 1850 [1]."])
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    events = list(pipeline.stream("Where was Scale AI founded?"))
+    verified = "".join(e.text for e in events if isinstance(e, Verified))
+    final = events[-1]
+    assert isinstance(final, Answer)
+    assert verified == final.answer
+    assert "Moon" not in verified
 
 
 def test_warm_up_sends_the_fixed_opening_that_questions_share(
