@@ -10,18 +10,44 @@ from index.errors import QAError, SourceError, StoreUnavailableError
 
 __all__ = [
     "BadInputError",
+    "BusyError",
     "IndexMissingError",
     "ModelUnavailableError",
     "NotFoundError",
+    "PayloadTooLargeError",
     "QAError",
     "SourceError",
     "StoreUnavailableError",
     "UnauthorizedError",
+    "UnsupportedError",
 ]
 
 
 class BadInputError(QAError):
     """The caller's input is not acceptable (empty question, unknown role, bad setting, ...)."""
+
+
+class UnsupportedError(BadInputError):
+    """A well-formed request asks for something this server does not do (`n` > 1, ...).
+
+    `param` names the request field at fault (None: the request as a whole).
+    """
+
+    def __init__(self, message: str, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+class PayloadTooLargeError(BadInputError):
+    """A request body is larger than its route accepts."""
+
+
+class BusyError(QAError):
+    """Too many questions wait for the model; `retry_after_s` says when to try again."""
+
+    def __init__(self, message: str, retry_after_s: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class UnauthorizedError(QAError):

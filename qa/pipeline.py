@@ -19,7 +19,7 @@ from qa.errors import IndexMissingError, NotFoundError
 from qa.llm.factory import make_chat_model
 from qa.retrieval import BM25Index, HybridRetriever, PassageRetriever, load_lexical
 from qa.settings import Settings
-from qa.types import Answer, ChatTurn, SourceInfo, StreamEvent
+from qa.types import Answer, ChatTurn, RetrievedPassage, SourceInfo, StreamEvent
 
 __all__ = [
     "Pipeline",
@@ -72,6 +72,10 @@ class Pipeline:
         """`Draft` deltas as they are generated, the checked text as `Verified`, then the
         final `Answer` last (see `AnswerChain.stream`; errors as for `ask`)."""
         yield from self.chain.stream(question, history=list(history), k=k)
+
+    def search(self, query: str, k: int | None = None) -> list[RetrievedPassage]:
+        """The `k` passages that best match `query` (default `settings.k`), best first."""
+        return self.retriever.retrieve(query, k=k)
 
     def warm_up(self) -> None:
         """Prepare the generator before the first question (see `AnswerChain.warm_up`)."""

@@ -1,5 +1,6 @@
-"""The composition root of serving: one process serving the API and, mounted at `/`, the
-Gradio chat UI (`qa serve`)."""
+"""The composition root of serving: one process serving the API, the MCP door at `/mcp` and,
+mounted at `/`, the Gradio chat UI (`qa serve`). Every door shares one admission queue, and
+with `QA_API_KEY` set every door needs the key (the UI asks for it on a login page)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from fastapi import FastAPI
 from qa.errors import IndexMissingError
 from qa.pipeline import build_pipeline
 from qa.serving import FeedbackStore, QAPipeline, create_app
+from qa.serving.deps import key_matches
+from qa.serving.mcp_door import mount_mcp
 from qa.settings import Settings
 from ui import CSS, build_ui
 
@@ -19,7 +22,12 @@ __all__ = ["create_server_app", "serve"]
 
 
 def create_server_app(settings: Settings, pipeline: QAPipeline | None = None) -> FastAPI:
-    """The full app: the API routes first, then the UI mounted at `/`.
+    """The full app: the API routes first, the MCP door at `/mcp`, then the UI mounted at `/`.
+
+    With `settings.api_key` set, the UI and its API (`/gradio_api/...`, `gradio_client`)
+    need a login whose password is the key (any user name): a browser gets a login page,
+    `gradio_client.Client(url, auth=("user", KEY))` logs in, and raw HTTP posts
+    `username=...&password=KEY` to `/login` for a session cookie.
 
     Args:
         settings: the configuration.
@@ -29,12 +37,16 @@ def create_server_app(settings: Settings, pipeline: QAPipeline | None = None) ->
         pipeline = build_pipeline(settings)
     feedback = FeedbackStore(settings.feedback_path)
     app = create_app(pipeline, settings, feedback)
-    blocks = build_ui(pipeline, feedback)
+    admission = app.state.admission
+    mount_mcp(app, pipeline, admission, settings)
+    blocks = build_ui(pipeline, feedback, admission=admission)
     # Mounted last: the API routes above take precedence over the catch-all mount.
     return gr.mount_gradio_app(
         app,
         blocks,
         path="/",
+        auth=None if settings.api_key is None else _key_login(settings),
+        auth_message="Enter the server's API key (QA_API_KEY) as the password; any user name.",
         server_name=settings.host,
         server_port=settings.port,
         footer_links=["api"],
@@ -48,6 +60,15 @@ def create_server_app(settings: Settings, pipeline: QAPipeline | None = None) ->
         ssr_mode=False,
         mcp_server=False,
     )
+
+
+def _key_login(settings: Settings) -> Any:
+    """Gradio's login check: the password is the API key, the user name is free."""
+
+    def check(username: str, password: str) -> bool:
+        return key_matches(settings, password)
+
+    return check
 
 
 def serve(settings: Settings, build_index: bool = False, **uvicorn_options: Any) -> int:

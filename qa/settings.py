@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=7860, ge=1, le=65535)
     api_key: SecretStr | None = None
+    # Bytes a request body may carry (routes may declare their own: `qa.serving.limits`).
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # Questions that may wait for the model (beyond them: 503 with Retry-After at once).
+    max_queue: int = Field(default=8, ge=0, le=10_000)
 
     @property
     def chroma_path(self) -> Path:

@@ -19,6 +19,7 @@ from qa.errors import BadInputError
 
 __all__ = [
     "MAX_QUESTION_CHARS",
+    "MAX_TURN_CHARS",
     "REFUSAL_MESSAGE",
     "Answer",
     "ChatTurn",
@@ -37,6 +38,9 @@ __all__ = [
 
 MAX_QUESTION_CHARS = 2000
 """The longest question (and the longest chat input), in characters."""
+
+MAX_TURN_CHARS = 8000
+"""The longest prior turn of a conversation, in characters."""
 
 REFUSAL_MESSAGE = "The articles do not hold the answer to this question."
 
@@ -140,7 +144,7 @@ class ChatTurn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "assistant"]
-    content: str
+    content: str = Field(max_length=MAX_TURN_CHARS)
 
 
 class SourceInfo(BaseModel):

@@ -220,6 +220,11 @@ class FakePipeline:
             completion_tokens=5,
         )
 
+    def search(self, query: str, k: int | None = None) -> list[RetrievedPassage]:
+        self.calls.append(("search", query, [], k))
+        name, text = next(iter(self.texts.items()))
+        return passages_of([text[:200]], [name])[: k or 4]
+
     def sources(self) -> list[SourceInfo]:
         return [SourceInfo(name=n, passages=3, chars=len(t)) for n, t in sorted(self.texts.items())]
 

@@ -8,10 +8,10 @@ from ui.format import (
     CSS,
     DEFAULT_EXAMPLES,
     REFUSAL_LABEL,
+    conversation_turns,
     format_answer,
     format_timings,
     highlight_html,
-    history_turns,
     source_choices,
 )
 
@@ -21,9 +21,9 @@ __all__ = [
     "REFUSAL_LABEL",
     "ChatHandlers",
     "build_ui",
+    "conversation_turns",
     "format_answer",
     "format_timings",
     "highlight_html",
-    "history_turns",
     "source_choices",
 ]

@@ -14,18 +14,19 @@ from typing import Any
 import gradio as gr
 from gradio.helpers import Examples
 
-from qa.errors import QAError
+from qa.errors import BusyError, QAError
 from qa.serving import Feedback, FeedbackStore, QAPipeline
+from qa.serving.admission import Admission
 from qa.types import MAX_QUESTION_CHARS, Answer, Citation, Draft, Queued, Verified
 from ui.format import (
     CHECKING,
     DEFAULT_EXAMPLES,
     SCROLL_TO_MARK,
     VIEWER_HINT,
+    conversation_turns,
     format_answer,
     format_timings,
     highlight_html,
-    history_turns,
     plain_messages,
     queued_message,
     source_choices,
@@ -40,19 +41,41 @@ Answers = dict[str, dict[str, Any]]
 class ChatHandlers:
     """The UI's event handlers over a pipeline and a feedback store."""
 
-    def __init__(self, pipeline: QAPipeline, feedback_store: FeedbackStore) -> None:
+    def __init__(
+        self,
+        pipeline: QAPipeline,
+        feedback_store: FeedbackStore,
+        admission: Admission | None = None,
+    ) -> None:
         self.pipeline = pipeline
         self.feedback_store = feedback_store
+        self.admission = admission or Admission(pipeline.settings.max_queue)
 
     def ask(
         self, message: str, messages: list[dict[str, Any]], answers: Answers
     ) -> Iterator[tuple[Any, ...]]:
-        """Stream the answer into the chat: (box, chat, answers, sources, article, details)."""
+        """Stream the answer into the chat: (box, chat, answers, sources, article, details).
+
+        The history is the chat `messages` the caller sends (a `gradio_client` caller's
+        included); answers kept from earlier calls count only where they still match them.
+        An empty box or a full queue shows a notice and changes nothing.
+        """
         question = (message or "").strip()
         if not question:
-            raise gr.Error("Type a question about the articles first.")
+            gr.Warning("Type a question about the articles first.")
+            yield (gr.skip(),) * 6
+            return
+        plain = plain_messages(messages)
+        answers = _matching(answers, plain)
+        try:
+            ticket = self.admission.reserve()
+        except BusyError as exc:
+            gr.Warning(str(exc))
+            yield (gr.skip(),) * 6
+            return
+        history = conversation_turns(plain)
         messages = [
-            *plain_messages(messages),
+            *plain,
             {"role": "user", "content": question},
             {"role": "assistant", "content": ""},
         ]
@@ -60,7 +83,7 @@ class ChatHandlers:
         no_source = gr.update(choices=[], value=None)
         text = ""
         try:
-            for item in self.pipeline.stream(question, history_turns(answers)):
+            for item in ticket.run(lambda: self.pipeline.stream(question, history)):
                 if isinstance(item, Answer):
                     messages[index]["content"] = format_answer(item)
                     answers = {**answers, str(index): item.model_dump()}
@@ -123,6 +146,16 @@ class ChatHandlers:
         return {}, gr.update(choices=[], value=None), VIEWER_HINT, ""
 
 
+def _matching(answers: Answers, messages: list[dict[str, Any]]) -> Answers:
+    """The kept answers whose chat message is still the one at their index."""
+    kept = {}
+    for key, value in (answers or {}).items():
+        i = int(key)
+        if i < len(messages) and messages[i]["content"] == format_answer(Answer(**value)):
+            kept[key] = value
+    return kept
+
+
 @dataclass
 class _Components:
     answers: gr.State
@@ -139,6 +172,7 @@ def build_ui(
     pipeline: QAPipeline,
     feedback_store: FeedbackStore,
     examples: Sequence[str] = DEFAULT_EXAMPLES,
+    admission: Admission | None = None,
 ) -> gr.Blocks:
     """The chat UI over a pipeline (`qa.pipeline.Pipeline` or anything with its interface).
 
@@ -146,8 +180,9 @@ def build_ui(
         pipeline: answers questions (`stream`) and reads sources (`source_text`).
         feedback_store: where thumbs up/down go.
         examples: questions offered as clickable examples.
+        admission: the queue shared with the other doors (default: the UI's own).
     """
-    handlers = ChatHandlers(pipeline, feedback_store)
+    handlers = ChatHandlers(pipeline, feedback_store, admission)
     with gr.Blocks(title="News Q&A", analytics_enabled=False) as blocks:
         _wire(_layout(examples), handlers)
     return blocks
@@ -202,10 +237,12 @@ def _wire(c: _Components, handlers: ChatHandlers) -> None:
         inputs,
         outputs,
         api_name="ask",
-        concurrency_limit=2,
+        # No Gradio queue limit: the admission queue shared by every door bounds the load
+        # and shows the place in line; Gradio's own would queue invisibly in front of it.
+        concurrency_limit=None,
     )
     c.sample.load_input_event.then(
-        handlers.ask, inputs, outputs, api_visibility="private", concurrency_limit=2
+        handlers.ask, inputs, outputs, api_visibility="private", concurrency_limit=None
     )
     c.picked.input(handlers.show_source, [c.picked, c.answers], c.viewer, api_visibility="private")
     c.chatbot.like(handlers.rate, [c.answers], None, api_visibility="private")

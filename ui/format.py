@@ -4,10 +4,11 @@ article, as Markdown or HTML. No Gradio here."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from typing import Any
 
-from qa.types import Answer, ChatTurn, Citation
+from qa.types import MAX_TURN_CHARS, Answer, ChatTurn, Citation
 
 __all__ = [
     "CHECKING",
@@ -16,10 +17,10 @@ __all__ = [
     "REFUSAL_LABEL",
     "SCROLL_TO_MARK",
     "VIEWER_HINT",
+    "conversation_turns",
     "format_answer",
     "format_timings",
     "highlight_html",
-    "history_turns",
     "plain_messages",
     "queued_message",
     "source_choices",
@@ -131,14 +132,21 @@ def source_choices(citations: Sequence[Citation]) -> list[tuple[str, int]]:
     return [(f"[{c.n}] {c.source} [{c.start}:{c.end}]", i) for i, c in enumerate(citations)]
 
 
-def history_turns(answers: dict[str, dict[str, Any]]) -> list[ChatTurn]:
-    """The earlier questions and answers, oldest first, for a follow-up."""
-    turns: list[ChatTurn] = []
-    for key in sorted(answers, key=int):
-        a = answers[key]
-        turns.append(ChatTurn(role="user", content=a["question"]))
-        turns.append(ChatTurn(role="assistant", content=a["answer"]))
-    return turns
+_LABEL = re.compile(r'^<span class="qa-(?:refusal|conflict)">[^<]*</span>\n\n')
+
+
+def conversation_turns(messages: list[dict[str, Any]], keep: int = 50) -> list[ChatTurn]:
+    """The turns of the chat messages a caller sent (`plain_messages` shape), oldest first,
+    as the chain reads them: answers without their label and sources list, each cut to
+    `MAX_TURN_CHARS`; only the last `keep` turns."""
+    turns = []
+    for m in messages:
+        content = str(m.get("content") or "")
+        if m.get("role") == "assistant":
+            content = _LABEL.sub("", content).split("\n\n**Sources**", 1)[0]
+        if m.get("role") in ("user", "assistant") and content.strip():
+            turns.append(ChatTurn(role=m["role"], content=content[:MAX_TURN_CHARS]))
+    return turns[-keep:]
 
 
 def _snippet(text: str, limit: int = 140) -> str:

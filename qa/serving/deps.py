@@ -10,19 +10,30 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from qa.errors import BadInputError, UnauthorizedError
+from qa.serving.admission import Admission
 from qa.serving.feedback import FeedbackStore
 from qa.settings import Settings
-from qa.types import Answer, ChatTurn, SourceInfo, StreamEvent, validate_question
+from qa.types import (
+    Answer,
+    ChatTurn,
+    RetrievedPassage,
+    SourceInfo,
+    StreamEvent,
+    validate_question,
+)
 
 __all__ = [
+    "AdmissionDep",
     "FeedbackDep",
     "PipelineDep",
     "QAPipeline",
     "SettingsDep",
     "check_question",
+    "get_admission",
     "get_app_settings",
     "get_feedback_store",
     "get_pipeline",
+    "key_matches",
     "require_api_key",
 ]
 
@@ -39,6 +50,8 @@ class QAPipeline(Protocol):
     def stream(
         self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
     ) -> Iterator[StreamEvent]: ...
+
+    def search(self, query: str, k: int | None = None) -> Sequence[RetrievedPassage]: ...
 
     def sources(self) -> Sequence[SourceInfo]: ...
 
@@ -84,11 +97,20 @@ async def get_feedback_store(request: Request) -> FeedbackStore:
     return store
 
 
+async def get_admission(request: Request) -> Admission:
+    """The one admission queue in front of the pipeline."""
+    admission: Admission = request.app.state.admission
+    return admission
+
+
 PipelineDep = Annotated[QAPipeline, Depends(get_pipeline)]
+AdmissionDep = Annotated[Admission, Depends(get_admission)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback_store)]
 
-_bearer = HTTPBearer(auto_error=False, description="Needed only when QA_API_KEY is set")
+_bearer = HTTPBearer(
+    auto_error=False, description="`Authorization: Bearer KEY`, needed only when QA_API_KEY is set"
+)
 
 
 async def require_api_key(
@@ -96,11 +118,15 @@ async def require_api_key(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
     """When an API key is configured, demand `Authorization: Bearer KEY`."""
-    if settings.api_key is None:
-        return
-    expected = settings.api_key.get_secret_value().encode()
-    given = credentials.credentials.encode() if credentials else b""
-    if not secrets.compare_digest(given, expected):
+    if not key_matches(settings, credentials.credentials if credentials else None):
         raise UnauthorizedError(
             "missing or wrong API key: send the header `Authorization: Bearer <QA_API_KEY>`"
         )
+
+
+def key_matches(settings: Settings, given: str | None) -> bool:
+    """True when no API key is configured, or `given` is it (compared in constant time)."""
+    if settings.api_key is None:
+        return True
+    expected = settings.api_key.get_secret_value().encode()
+    return secrets.compare_digest((given or "").encode(), expected)

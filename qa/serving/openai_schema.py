@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from qa.serving.deps import check_question
-from qa.types import ChatTurn, Citation
+from qa.types import MAX_TURN_CHARS, ChatTurn, Citation
 
 __all__ = [
+    "MAX_MESSAGES",
     "SYSTEM_MODEL_ID",
     "ChatChoice",
     "ChatCompletionRequest",
@@ -19,11 +21,18 @@ __all__ = [
     "ChatReply",
     "ModelCard",
     "ModelList",
+    "OtherPart",
     "PromptTokensDetails",
+    "StreamOptions",
     "TextPart",
     "Usage",
+    "count_tokens",
     "format_sources",
+    "shape_text",
 ]
+
+MAX_MESSAGES = 100
+"""Messages `/v1/chat/completions` keeps; older ones are dropped (the chain reads the last few)."""
 
 SYSTEM_MODEL_ID = "newsqa"
 """The model id the OpenAI-compatible endpoint serves: the whole question-answering system."""
@@ -33,33 +42,100 @@ class TextPart(BaseModel):
     """A text part of an OpenAI message whose content is a list."""
 
     type: Literal["text"]
-    text: str
+    text: str = Field(max_length=MAX_TURN_CHARS)
+
+
+class OtherPart(BaseModel):
+    """Any other content part (`image_url`, `input_audio`, `file`, ...): accepted, ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(max_length=64)
+
+
+TurnText = Annotated[str, Field(max_length=MAX_TURN_CHARS)]
 
 
 class ChatMessage(BaseModel):
-    """One OpenAI chat message; system (and developer) messages are accepted and ignored."""
+    """One OpenAI chat message. System and developer messages are ignored; `tool` (and
+    `function`) messages are skipped; an assistant's `tool_calls` are ignored, its text kept;
+    content parts other than text are ignored. Other fields are accepted and ignored."""
 
-    role: Literal["system", "developer", "user", "assistant"]
-    content: str | list[TextPart]
-    name: str | None = None
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: TurnText | list[TextPart | OtherPart] | None = None
+    name: str | None = Field(default=None, max_length=256)
 
     @property
     def text(self) -> str:
-        """The content as one string."""
+        """The text of the content as one string (empty for none)."""
+        if self.content is None:
+            return ""
         if isinstance(self.content, str):
             return self.content
-        return "".join(part.text for part in self.content)
+        return "".join(part.text for part in self.content if isinstance(part, TextPart))
+
+    @model_validator(mode="after")
+    def _turn_size(self) -> ChatMessage:
+        if len(self.text) > MAX_TURN_CHARS:
+            raise ValueError(f"a message may hold at most {MAX_TURN_CHARS} characters of text")
+        return self
+
+
+class StreamOptions(BaseModel):
+    """OpenAI's streaming options: `include_usage` adds a last chunk with the usage."""
+
+    model_config = ConfigDict(extra="allow")
+
+    include_usage: bool = False
 
 
 class ChatCompletionRequest(BaseModel):
-    """An OpenAI chat completion request; other OpenAI parameters are accepted and ignored."""
+    """An OpenAI chat completion request.
+
+    Honoured: `model`, `messages`, `stream`, `stream_options.include_usage`, `max_tokens` /
+    `max_completion_tokens` (a cap on the answer's text: whole sentences are kept while they
+    fit, then `finish_reason` is `"length"`), `stop` (the shown text ends before the first
+    stop sequence), `n` (only 1; more is a 400). Accepted and ignored: `temperature`, `top_p`,
+    `seed`, `user`, `response_format`, `tools`, `tool_choice` and any other field (the
+    answer's wording comes from the server's configured model and its checks).
+    """
 
     model_config = ConfigDict(extra="allow")
 
     model: str = SYSTEM_MODEL_ID
-    messages: list[ChatMessage] = Field(min_length=1, max_length=100)
+    messages: list[ChatMessage] = Field(
+        min_length=1,
+        description=f"The conversation; only the last {MAX_MESSAGES} messages are kept",
+    )
     stream: bool = False
+    stream_options: StreamOptions | None = None
+    max_tokens: int | None = Field(default=None, ge=1, description="Cap on the answer's tokens")
+    max_completion_tokens: int | None = Field(
+        default=None, ge=1, description="Cap on the answer's tokens (wins over `max_tokens`)"
+    )
+    stop: Annotated[str, Field(min_length=1)] | list[Annotated[str, Field(min_length=1)]] | None = (
+        Field(default=None, description="Up to 4 sequences the shown answer ends before")
+    )
+    n: int | None = Field(default=None, ge=1, description="Choices: only 1 is served")
+    temperature: float | None = Field(default=None, ge=0, le=2, description="Ignored")
+    seed: int | None = Field(default=None, description="Ignored (the answer is deterministic)")
+    user: str | None = Field(default=None, description="Ignored")
+    response_format: dict[str, Any] | None = Field(default=None, description="Ignored")
     k: int | None = Field(default=None, ge=1, le=20, description="Passages to retrieve")
+
+    @field_validator("messages")
+    @classmethod
+    def _last_messages(cls, value: list[ChatMessage]) -> list[ChatMessage]:
+        return value[-MAX_MESSAGES:]
+
+    @field_validator("stop")
+    @classmethod
+    def _few_stops(cls, value: str | list[str] | None) -> str | list[str] | None:
+        if isinstance(value, list) and len(value) > 4:
+            raise ValueError("at most 4 stop sequences")
+        return value
 
     @model_validator(mode="after")
     def _last_from_user(self) -> ChatCompletionRequest:
@@ -73,12 +149,30 @@ class ChatCompletionRequest(BaseModel):
         return self.messages[-1].text
 
     def history(self) -> list[ChatTurn]:
-        """The earlier user and assistant messages, without our sources footers."""
+        """The earlier user and assistant messages with text, without our sources footers
+        (tool turns and empty tool-call turns skipped)."""
         return [
             ChatTurn(role=m.role, content=_strip_sources(m.text))
             for m in self.messages[:-1]
-            if m.role in ("user", "assistant")
+            if m.role in ("user", "assistant") and m.text.strip()
         ]
+
+    @property
+    def token_cap(self) -> int | None:
+        """The cap on the answer's tokens, if the request sets one."""
+        return self.max_completion_tokens or self.max_tokens
+
+    @property
+    def stops(self) -> list[str]:
+        """The stop sequences (none when not set)."""
+        if self.stop is None:
+            return []
+        return [self.stop] if isinstance(self.stop, str) else list(self.stop)
+
+    @property
+    def include_usage(self) -> bool:
+        """Whether a stream ends with a usage chunk."""
+        return bool(self.stream_options and self.stream_options.include_usage)
 
 
 class ChatReply(BaseModel):
@@ -93,7 +187,7 @@ class ChatChoice(BaseModel):
 
     index: int = 0
     message: ChatReply
-    finish_reason: Literal["stop"] = "stop"
+    finish_reason: Literal["stop", "length"] = "stop"
 
 
 class PromptTokensDetails(BaseModel):
@@ -157,3 +251,35 @@ def format_sources(citations: Sequence[Citation]) -> str:
 def _strip_sources(text: str) -> str:
     """An earlier reply without the footnotes `format_sources` added."""
     return text.split(SOURCES_HEADER, 1)[0]
+
+
+_SENTENCE = re.compile(r".*?[.!?](?:\s*\[[\d,\s]+\])*(?:\s+|$)|.+$", re.S)
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def count_tokens(text: str) -> int:
+    """An estimate of `text`'s tokens: its words and punctuation marks."""
+    return len(_TOKEN.findall(text))
+
+
+def shape_text(
+    text: str, max_tokens: int | None = None, stops: Sequence[str] = ()
+) -> tuple[str, Literal["stop", "length"]]:
+    """The answer text as shown under a request's `stop` and token cap, and why it ended.
+
+    The text ends before the first stop sequence; then whole sentences are kept while their
+    tokens (`count_tokens`) fit in `max_tokens`, and a sentence that does not fit is dropped
+    with the rest (`"length"`).
+    """
+    cuts = [text.find(s) for s in stops if s and s in text]
+    if cuts:
+        text = text[: min(cuts)]
+    if max_tokens is None or count_tokens(text) <= max_tokens:
+        return text, "stop"
+    kept, used = [], 0
+    for sentence in _SENTENCE.findall(text):
+        used += count_tokens(sentence)
+        if used > max_tokens:
+            break
+        kept.append(sentence)
+    return "".join(kept).rstrip(), "length"

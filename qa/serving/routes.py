@@ -10,16 +10,31 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sse_starlette import EventSourceResponse
 
 from qa.errors import NotFoundError
-from qa.serving.deps import FeedbackDep, PipelineDep, check_question, require_api_key
-from qa.serving.errors import AUTH_ERRORS, ErrorResponse, error_body
+from qa.serving.deps import (
+    AdmissionDep,
+    FeedbackDep,
+    PipelineDep,
+    check_question,
+    require_api_key,
+)
+from qa.serving.errors import AUTH_ERRORS, BODY_ERRORS, ErrorResponse, error_body
 from qa.serving.feedback import Feedback, FeedbackRecord
-from qa.serving.streaming import SSE_CONTENT, iterate_in_thread
-from qa.types import MAX_QUESTION_CHARS, Answer, ChatTurn, Draft, Queued, SourceInfo, Verified
+from qa.serving.streaming import SSE_CONTENT, collect_answer, iterate_in_thread
+from qa.types import (
+    MAX_QUESTION_CHARS,
+    MAX_TURN_CHARS,
+    Answer,
+    ChatTurn,
+    Draft,
+    Queued,
+    SourceInfo,
+    Verified,
+)
 
 # The route functions are exported too: their names are the OpenAPI operation ids' stems.
 __all__ = [
@@ -36,6 +51,9 @@ __all__ = [
     "list_sources",
 ]
 
+MAX_HISTORY_TURNS = 50
+"""Prior turns `/api/ask` keeps; older ones are dropped (the chain reads the last few)."""
+
 
 # ---------------------------------------------------------------- request and response models
 
@@ -46,13 +64,22 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
-    history: list[ChatTurn] = Field(default_factory=list, max_length=50)
+    history: list[ChatTurn] = Field(
+        default_factory=list,
+        description=f"Earlier turns, oldest first, each at most {MAX_TURN_CHARS} characters;"
+        f" only the last {MAX_HISTORY_TURNS} are kept",
+    )
     k: int | None = Field(default=None, ge=1, le=20, description="Passages to retrieve")
 
     @field_validator("question")
     @classmethod
     def _question(cls, value: str) -> str:
         return check_question(value)
+
+    @field_validator("history")
+    @classmethod
+    def _last_turns(cls, value: list[ChatTurn]) -> list[ChatTurn]:
+        return value[-MAX_HISTORY_TURNS:]
 
 
 class HealthResponse(BaseModel):
@@ -63,6 +90,8 @@ class HealthResponse(BaseModel):
     sources: int
     backend: str
     model: str
+    queue: int = Field(description="Questions waiting for the model now")
+    max_queue: int = Field(description="Questions that may wait (QA_MAX_QUEUE); then 503")
 
 
 class SourceDetail(SourceInfo):
@@ -80,26 +109,44 @@ api_router = APIRouter(
 
 
 @health_router.get("/health")
-def health(pipeline: PipelineDep) -> HealthResponse:
-    """Liveness and what is served: passage and source counts, backend and model."""
+def health(pipeline: PipelineDep, admission: AdmissionDep) -> HealthResponse:
+    """Liveness and what is served: passage and source counts, backend, model and the
+    admission queue's length."""
     return HealthResponse(
         passages=pipeline.passage_count,
         sources=len(pipeline.sources()),
         backend=pipeline.backend,
         model=pipeline.model,
+        queue=admission.waiting,
+        max_queue=admission.max_queue,
     )
 
 
-@api_router.post("/ask")
-def ask(body: AskRequest, pipeline: PipelineDep) -> Answer:
-    """Answer a question with verified, numbered citations (or refuse)."""
-    return pipeline.ask(body.question, body.history, k=body.k)
+@api_router.post("/ask", response_model=Answer, responses=BODY_ERRORS)
+async def ask(
+    body: AskRequest, pipeline: PipelineDep, admission: AdmissionDep, request: Request
+) -> Answer | Response:
+    """Answer a question with verified, numbered citations (or refuse).
+
+    The question waits its turn in the admission queue (503 with `Retry-After` when full);
+    a client that disconnects stops the work.
+    """
+    ticket = admission.reserve()
+    answer = await collect_answer(
+        lambda: ticket.run(lambda: pipeline.stream(body.question, body.history, k=body.k)),
+        request.is_disconnected,
+    )
+    if answer is None:  # the client is gone: nobody reads this
+        return Response(status_code=499)
+    assert isinstance(answer, Answer)
+    return answer
 
 
 @api_router.post(
     "/ask/stream",
     response_class=EventSourceResponse,
     responses={
+        **BODY_ERRORS,
         200: {
             "content": SSE_CONTENT,
             "description": (
@@ -108,16 +155,20 @@ def ask(body: AskRequest, pipeline: PipelineDep) -> Answer:
                 " text, never taken back: the tokens joined are the answer), then `answer` (the"
                 ' final answer object as JSON), or `error` (`{"error": {message, type}}`).'
             ),
-        }
+        },
     },
 )
-async def ask_stream(body: AskRequest, pipeline: PipelineDep) -> EventSourceResponse:
-    """The answer as server-sent events: drafts, checked text, then the answer object."""
+async def ask_stream(
+    body: AskRequest, pipeline: PipelineDep, admission: AdmissionDep
+) -> EventSourceResponse:
+    """The answer as server-sent events: queue positions, drafts, checked text, then the
+    answer object. A full queue is a 503 before the stream starts."""
+    ticket = admission.reserve()
 
     async def events() -> AsyncIterator[dict[str, str]]:
         try:
             async for item in iterate_in_thread(
-                lambda: pipeline.stream(body.question, body.history, k=body.k)
+                lambda: ticket.run(lambda: pipeline.stream(body.question, body.history, k=body.k))
             ):
                 if isinstance(item, Answer):
                     yield {"event": "answer", "data": item.model_dump_json()}
@@ -149,7 +200,7 @@ def get_source(name: Annotated[str, Path(max_length=255)], pipeline: PipelineDep
     return SourceDetail(**found.model_dump(), text=pipeline.source_text(found.name))
 
 
-@api_router.post("/feedback", status_code=201)
+@api_router.post("/feedback", status_code=201, responses={413: BODY_ERRORS[413]})
 def feedback(body: Feedback, store: FeedbackDep) -> FeedbackRecord:
     """Store a thumbs up or down on an answer."""
     return store.record(body)

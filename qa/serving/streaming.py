@@ -6,15 +6,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from typing import Any
 
-__all__ = ["SSE_CONTENT", "iterate_in_thread"]
+__all__ = ["SSE_CONTENT", "collect_answer", "iterate_in_thread"]
 
 SSE_CONTENT = {"text/event-stream": {"schema": {"type": "string"}}}
 """The OpenAPI content of a server-sent-events response."""
 
 _DONE = object()
+_WATCH_S = 0.5
 
 
 async def iterate_in_thread(make: Callable[[], Iterator[Any]]) -> AsyncGenerator[Any, None]:
@@ -59,3 +60,29 @@ async def iterate_in_thread(make: Callable[[], Iterator[Any]]) -> AsyncGenerator
             yield item
     finally:
         stop.set()
+
+
+async def collect_answer(
+    make: Callable[[], Iterator[Any]], is_disconnected: Callable[[], Awaitable[bool]]
+) -> Any | None:
+    """The last item of a blocking stream (its `Answer`), or None when the client left first.
+
+    The stream runs in its own thread (`iterate_in_thread`); while it runs, the client's
+    connection is watched, and a client that went away stops the work at the next event.
+    """
+    last: list[Any] = []
+
+    async def consume() -> None:
+        async for item in iterate_in_thread(make):
+            last[:] = [item]
+
+    task = asyncio.ensure_future(consume())
+    while not task.done():
+        await asyncio.wait({task}, timeout=_WATCH_S)
+        if not task.done() and await is_disconnected():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            return None
+    task.result()
+    return last[0] if last else None

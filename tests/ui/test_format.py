@@ -18,7 +18,7 @@ def test_highlight_escapes_the_article() -> None:
 
 
 def test_answer_formatting_and_history() -> None:
-    from ui import REFUSAL_LABEL, format_answer, history_turns, source_choices
+    from ui import REFUSAL_LABEL, conversation_turns, format_answer, source_choices
 
     cite = Citation(n=1, source="a.txt", start=3, end=9, text="Meta takes 49%", score=0.8)
     answer = Answer(
@@ -37,10 +37,17 @@ def test_answer_formatting_and_history() -> None:
     )
     assert format_answer(refusal).startswith(f'<span class="qa-refusal">{REFUSAL_LABEL}</span>')
     assert source_choices([cite]) == [("[1] a.txt [3:9]", 0)]
-    turns = history_turns({"3": refusal.model_dump(), "1": answer.model_dump()})
+    messages = [
+        {"role": "user", "content": "q"},
+        {"role": "assistant", "content": shown},
+        {"role": "user", "content": "q2"},
+        {"role": "assistant", "content": format_answer(refusal)},
+    ]
+    turns = conversation_turns(messages)
     assert [(t.role, t.content) for t in turns] == [
         ("user", "q"),
         ("assistant", answer.answer),
-        ("user", "q"),
+        ("user", "q2"),
         ("assistant", REFUSAL_MESSAGE),
     ]
+    assert conversation_turns(messages, keep=1) == turns[-1:]
