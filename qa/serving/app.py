@@ -9,13 +9,14 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+from starlette.types import ASGIApp
 
 from qa.errors import NotFoundError
 from qa.serving.admission import Admission
 from qa.serving.deps import QAPipeline
 from qa.serving.errors import add_error_handlers
 from qa.serving.feedback import FeedbackStore
-from qa.serving.limits import BodyLimitMiddleware
+from qa.serving.limits import ShapedBodyLimitMiddleware
 from qa.serving.openai_routes import openai_router
 from qa.serving.routes import api_router, health_router
 from qa.settings import Settings
@@ -38,17 +39,18 @@ def create_app(
         admission: the queue in front of the pipeline (default: one of `settings.max_queue`);
             other doors (UI, MCP) share `app.state.admission`.
     """
-    app = FastAPI(
+    app = _App(
         title="News Q&A",
         summary="Answers with cited passages from a local collection of news articles.",
         version="0.1.0",
+        # Routes may declare their own (`max_body_size=` on a route or `include_router`).
+        max_body_size=settings.max_body_bytes,
     )
     app.state.pipeline = pipeline
     app.state.settings = settings
     app.state.feedback = feedback or FeedbackStore(settings.feedback_path)
     app.state.admission = admission or Admission(settings.max_queue)
     add_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware)
     app.include_router(health_router)
     app.include_router(api_router)
     app.include_router(openai_router)
@@ -58,6 +60,14 @@ def create_app(
     return app
 
 
+class _App(FastAPI):
+    """FastAPI with the body limit's plain-text 413s reshaped (outside every middleware, as
+    Starlette's own limit answers from there)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return ShapedBodyLimitMiddleware(super().build_middleware_stack())
+
+
 def add_not_found_routes(app: FastAPI, prefixes: tuple[str, ...] = ("/api", "/v1")) -> None:
     """Unknown paths under the API's prefixes are 404s (405 for a known path's wrong method)
     in the one error shape, instead of falling through to the UI mounted at `/`. Call it
@@ -65,7 +75,9 @@ def add_not_found_routes(app: FastAPI, prefixes: tuple[str, ...] = ("/api", "/v1
 
     async def not_found(request: Request) -> None:
         for route in request.app.router.routes:
-            if route.endpoint is not not_found and route.matches(request.scope)[0] == Match.PARTIAL:
+            if getattr(route, "endpoint", None) is not_found:
+                continue
+            if route.matches(request.scope)[0] == Match.PARTIAL:
                 raise StarletteHTTPException(405, "Method Not Allowed")
         raise NotFoundError(f"no route {request.url.path[:100]}: see /docs for the API's routes")
 

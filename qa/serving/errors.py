@@ -37,6 +37,7 @@ __all__ = [
     "AUTH_ERRORS",
     "BODY_ERRORS",
     "MAX_ECHO_CHARS",
+    "TOO_LARGE_MESSAGE",
     "ErrorBody",
     "ErrorResponse",
     "add_error_handlers",
@@ -64,6 +65,11 @@ _STATUS: dict[type[QAError], tuple[int, str]] = {
     ModelUnavailableError: (503, "model_unavailable"),
     StoreUnavailableError: (503, "store_unavailable"),
 }
+
+TOO_LARGE_MESSAGE = (
+    "the request body is larger than this route accepts (QA_MAX_BODY_BYTES): send less;"
+    " in long conversations only the last turns are used"
+)
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
 
@@ -153,6 +159,8 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
 async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     """Starlette's own errors (unknown path 404, wrong method 405, ...) in the one shape."""
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 413:
+        return error_response(PayloadTooLargeError(TOO_LARGE_MESSAGE))
     detail = exc.detail if isinstance(exc.detail, str) else "request failed"
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = f"{request.method} {shorten(request.url.path, 100)}: {detail}"

@@ -70,15 +70,20 @@ def test_openai_sdk_plain(sdk: openai.OpenAI) -> None:
 
 def test_openai_sdk_streaming(sdk: openai.OpenAI) -> None:
     stream = sdk.chat.completions.create(
-        model="newsqa", messages=[{"role": "user", "content": QUESTION}], stream=True
+        model="newsqa",
+        messages=[{"role": "user", "content": QUESTION}],
+        stream=True,
+        stream_options={"include_usage": True},
     )
     chunks = list(stream)
+    usage = chunks.pop()
+    assert usage.choices == [] and usage.usage is not None
     assert chunks[0].choices[0].delta.role == "assistant"
     text = "".join(c.choices[0].delta.content or "" for c in chunks)
     assert "49" in text and "\n\nSources:\n[1] " in text
     final = chunks[-1]
     assert final.choices[0].finish_reason == "stop"
-    assert (final.model_extra or {})["citations"] and final.usage is not None
+    assert (final.model_extra or {})["citations"] and final.usage is None
 
 
 def test_openai_sdk_follow_up_and_refusal(sdk: openai.OpenAI) -> None:
@@ -112,8 +117,8 @@ def test_openai_sdk_errors(server: LiveServer, sdk: openai.OpenAI) -> None:
 
 
 def test_gradio_client_asks_by_api_name(server: LiveServer) -> None:
-    client = Client(f"{server.url}/", verbose=False)
-    result = client.predict(QUESTION, api_name="/ask")
+    client = Client(f"{server.url}/", auth=("anyone", KEY), verbose=False)
+    result = client.predict(QUESTION, [], api_name="/ask")
     _box, messages, sources, article, timings = result
     reply = messages[-1]["content"][0]["text"]
     assert messages[-1]["role"] == "assistant"
