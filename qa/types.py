@@ -7,12 +7,13 @@ feedback and evaluation records all serialise this model.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 from index.types import Passage
 from qa.errors import BadInputError
@@ -21,11 +22,13 @@ __all__ = [
     "MAX_QUESTION_CHARS",
     "MAX_TURN_CHARS",
     "REFUSAL_MESSAGE",
+    "WHOLE_NUMBER",
     "Answer",
     "ChatTurn",
     "Citation",
     "Draft",
     "Embed",
+    "JsonInt",
     "Passage",
     "PassageSpan",
     "Queued",
@@ -38,6 +41,35 @@ __all__ = [
 
 MAX_QUESTION_CHARS = 2000
 """The longest question (and the longest chat input), in characters."""
+
+
+def _whole_number(value: Any) -> Any:
+    """`1.0` as `1` (JSON Schema counts it an integer), NumPy integers as `int`; anything
+    else unchanged (a string or a bool then fails the strict check)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _real_number(value: Any) -> Any:
+    """NumPy and other real numbers as `float`; strings and bools unchanged (then refused)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+WHOLE_NUMBER = BeforeValidator(_whole_number)
+"""Put last in `Annotated[int, Strict(), Field(ge=...), WHOLE_NUMBER]`: an integer as JSON
+Schema means it (`1` or `1.0`, never `"1"` or `true`), its bounds kept in the schema."""
+
+JsonInt = Annotated[int, Strict(), WHOLE_NUMBER]
+"""An unbounded integer as JSON Schema means it (see `WHOLE_NUMBER`)."""
+
+_Offset = Annotated[int, Strict(), Field(ge=0), WHOLE_NUMBER]
+_Number = Annotated[int, Strict(), Field(ge=1), WHOLE_NUMBER]
+_Score = Annotated[float, Strict(), BeforeValidator(_real_number)]
 
 MAX_TURN_CHARS = 8000
 """The longest prior turn of a conversation, in characters."""
@@ -102,19 +134,19 @@ class Citation(BaseModel):
     `start`/`end` are character offsets of the cited span in the source's text (as
     `GET /api/sources/{source}` serves it) and `text` is exactly that span; today the span
     is the whole passage. `passage_start`/`passage_end` are the offsets of the passage the
-    span lies in. Fields not known yet are null.
+    span lies in. Fields not known yet are null. Numbers are strict (no "1" for 1).
     """
 
-    n: int = Field(ge=1, description="The number the answer cites as [n]")
+    n: _Number = Field(description="The number the answer cites as [n]")
     source: str = Field(description="File name of the article")
     title: str | None = Field(default=None, description="The article's title, if known")
     date: str | None = Field(default=None, description="The article's date (ISO 8601), if known")
-    start: int = Field(ge=0, description="Offset of the cited span, in characters")
-    end: int = Field(ge=0, description="Offset after the cited span, in characters")
-    passage_start: int | None = Field(default=None, ge=0, description="Offset of the passage")
-    passage_end: int | None = Field(default=None, ge=0, description="Offset after the passage")
+    start: _Offset = Field(description="Offset of the cited span, in characters")
+    end: _Offset = Field(description="Offset after the cited span, in characters")
+    passage_start: _Offset | None = Field(default=None, description="Offset of the passage")
+    passage_end: _Offset | None = Field(default=None, description="Offset after the passage")
     text: str = Field(description="The cited span's exact text")
-    score: float = Field(
+    score: _Score = Field(
         description="Cosine similarity (-1 to 1): in an answer's citations, of the span and the"
         " sentence citing it (0 for the other side of a conflict note); in the retrieved"
         " passages, of the passage and the question"

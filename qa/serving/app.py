@@ -60,6 +60,9 @@ def create_app(
     return app
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
 class _App(FastAPI):
     """FastAPI with the body limit's plain-text 413s reshaped (outside every middleware, as
     Starlette's own limit answers from there)."""
@@ -74,18 +77,23 @@ def add_not_found_routes(app: FastAPI, prefixes: tuple[str, ...] = ("/api", "/v1
     after including every router."""
 
     async def not_found(request: Request) -> None:
-        for route in request.app.router.routes:
-            if getattr(route, "endpoint", None) is not_found:
-                continue
-            if route.matches(request.scope)[0] == Match.PARTIAL:
-                raise StarletteHTTPException(405, "Method Not Allowed")
+        routes = [
+            r for r in request.app.router.routes if getattr(r, "endpoint", None) is not not_found
+        ]
+        allowed = [
+            method
+            for method in _METHODS
+            if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
+        ]
+        if allowed:
+            raise StarletteHTTPException(405, "Method Not Allowed", {"Allow": ", ".join(allowed)})
         raise NotFoundError(f"no route {request.url.path[:100]}: see /docs for the API's routes")
 
     for prefix in prefixes:
         app.add_api_route(
             prefix + "/{path:path}",
             not_found,
-            methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            methods=list(_METHODS),
             include_in_schema=False,
         )
 

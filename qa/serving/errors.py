@@ -161,6 +161,8 @@ async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 413:
         return error_response(PayloadTooLargeError(TOO_LARGE_MESSAGE))
+    if exc.status_code == 400:  # FastAPI could not parse the body: bad input like bad JSON
+        return error_response(BadInputError("the request body is not valid JSON (UTF-8)"))
     detail = exc.detail if isinstance(exc.detail, str) else "request failed"
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = f"{request.method} {shorten(request.url.path, 100)}: {detail}"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from qa.types import MAX_QUESTION_CHARS, Citation
 
@@ -18,6 +18,8 @@ Rating = Literal["up", "down"]
 
 class Feedback(BaseModel):
     """A rating of one answer, with what is needed to look at it later."""
+
+    model_config = ConfigDict(strict=True)
 
     rating: Rating
     question: str = Field(max_length=MAX_QUESTION_CHARS)

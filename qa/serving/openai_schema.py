@@ -6,10 +6,10 @@ import re
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
 from qa.serving.deps import check_question
-from qa.types import MAX_TURN_CHARS, ChatTurn, Citation
+from qa.types import MAX_QUESTION_CHARS, MAX_TURN_CHARS, WHOLE_NUMBER, ChatTurn, Citation, JsonInt
 
 __all__ = [
     "MAX_MESSAGES",
@@ -41,6 +41,8 @@ SYSTEM_MODEL_ID = "newsqa"
 class TextPart(BaseModel):
     """A text part of an OpenAI message whose content is a list."""
 
+    model_config = ConfigDict(strict=True)
+
     type: Literal["text"]
     text: str = Field(max_length=MAX_TURN_CHARS)
 
@@ -48,12 +50,24 @@ class TextPart(BaseModel):
 class OtherPart(BaseModel):
     """Any other content part (`image_url`, `input_audio`, `file`, ...): accepted, ignored."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
     type: str = Field(max_length=64)
 
 
 TurnText = Annotated[str, Field(max_length=MAX_TURN_CHARS)]
+# The schema says at most 1, so clients know; the route answers more with a 400 saying so.
+_OneChoice = Annotated[int, Strict(), Field(ge=1, json_schema_extra={"maximum": 1}), WHOLE_NUMBER]
+
+_USER_QUESTION: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "role": {"const": "user"},
+        "content": {"type": "string", "pattern": r"\S", "maxLength": MAX_QUESTION_CHARS},
+    },
+    "required": ["role", "content"],
+}
+"""What the messages must contain: a user message holding the question."""
 
 
 class ChatMessage(BaseModel):
@@ -61,7 +75,7 @@ class ChatMessage(BaseModel):
     `function`) messages are skipped; an assistant's `tool_calls` are ignored, its text kept;
     content parts other than text are ignored. Other fields are accepted and ignored."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
     content: TurnText | list[TextPart | OtherPart] | None = None
@@ -86,7 +100,7 @@ class ChatMessage(BaseModel):
 class StreamOptions(BaseModel):
     """OpenAI's streaming options: `include_usage` adds a last chunk with the usage."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
     include_usage: bool = False
 
@@ -102,28 +116,37 @@ class ChatCompletionRequest(BaseModel):
     answer's wording comes from the server's configured model and its checks).
     """
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
     model: str = SYSTEM_MODEL_ID
     messages: list[ChatMessage] = Field(
         min_length=1,
-        description=f"The conversation; only the last {MAX_MESSAGES} messages are kept",
+        description=f"The conversation, oldest first; the question is the last user message"
+        f" with text ({MAX_QUESTION_CHARS} characters at most), the messages before it the"
+        f" history (only the last {MAX_MESSAGES} are kept), any after it are ignored",
+        json_schema_extra={"contains": _USER_QUESTION},
     )
     stream: bool = False
     stream_options: StreamOptions | None = None
-    max_tokens: int | None = Field(default=None, ge=1, description="Cap on the answer's tokens")
-    max_completion_tokens: int | None = Field(
-        default=None, ge=1, description="Cap on the answer's tokens (wins over `max_tokens`)"
+    max_tokens: Annotated[int, Strict(), Field(ge=1), WHOLE_NUMBER] | None = Field(
+        default=None, description="Cap on the answer's tokens"
+    )
+    max_completion_tokens: Annotated[int, Strict(), Field(ge=1), WHOLE_NUMBER] | None = Field(
+        default=None, description="Cap on the answer's tokens (wins over `max_tokens`)"
     )
     stop: Annotated[str, Field(min_length=1)] | list[Annotated[str, Field(min_length=1)]] | None = (
         Field(default=None, description="Up to 4 sequences the shown answer ends before")
     )
-    n: int | None = Field(default=None, ge=1, description="Choices: only 1 is served")
+    n: (
+        Annotated[int, Strict(), Field(ge=1, json_schema_extra={"maximum": 1}), WHOLE_NUMBER] | None
+    ) = Field(default=None, description="Choices: only 1 is served (more is a 400)")
     temperature: float | None = Field(default=None, ge=0, le=2, description="Ignored")
-    seed: int | None = Field(default=None, description="Ignored (the answer is deterministic)")
+    seed: JsonInt | None = Field(default=None, description="Ignored (the answer is deterministic)")
     user: str | None = Field(default=None, description="Ignored")
     response_format: dict[str, Any] | None = Field(default=None, description="Ignored")
-    k: int | None = Field(default=None, ge=1, le=20, description="Passages to retrieve")
+    k: Annotated[int, Strict(), Field(ge=1, le=20), WHOLE_NUMBER] | None = Field(
+        default=None, description="Passages to retrieve"
+    )
 
     @field_validator("messages")
     @classmethod
@@ -138,22 +161,26 @@ class ChatCompletionRequest(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _last_from_user(self) -> ChatCompletionRequest:
-        if self.messages[-1].role != "user":
-            raise ValueError("the last message must be the user's question (role 'user')")
-        check_question(self.messages[-1].text)
+    def _has_question(self) -> ChatCompletionRequest:
+        check_question(self.messages[self._question_index()].text)
         return self
 
+    def _question_index(self) -> int:
+        for i in range(len(self.messages) - 1, -1, -1):
+            if self.messages[i].role == "user" and self.messages[i].text.strip():
+                return i
+        raise ValueError("no question: send a user message with text (role 'user')")
+
     def question(self) -> str:
-        """The last user message."""
-        return self.messages[-1].text
+        """The last user message with text."""
+        return self.messages[self._question_index()].text
 
     def history(self) -> list[ChatTurn]:
-        """The earlier user and assistant messages with text, without our sources footers
-        (tool turns and empty tool-call turns skipped)."""
+        """The user and assistant messages with text before the question, without our
+        sources footers (tool turns and empty tool-call turns skipped)."""
         return [
             ChatTurn(role=m.role, content=_strip_sources(m.text))
-            for m in self.messages[:-1]
+            for m in self.messages[: self._question_index()]
             if m.role in ("user", "assistant") and m.text.strip()
         ]
 

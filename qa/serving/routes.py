@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
 from sse_starlette import EventSourceResponse
 
 from qa.errors import NotFoundError
@@ -28,6 +28,7 @@ from qa.serving.streaming import SSE_CONTENT, collect_answer, iterate_in_thread
 from qa.types import (
     MAX_QUESTION_CHARS,
     MAX_TURN_CHARS,
+    WHOLE_NUMBER,
     Answer,
     ChatTurn,
     Draft,
@@ -61,7 +62,7 @@ MAX_HISTORY_TURNS = 50
 class AskRequest(BaseModel):
     """A question, optionally with the conversation so far."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     history: list[ChatTurn] = Field(
@@ -69,7 +70,9 @@ class AskRequest(BaseModel):
         description=f"Earlier turns, oldest first, each at most {MAX_TURN_CHARS} characters;"
         f" only the last {MAX_HISTORY_TURNS} are kept",
     )
-    k: int | None = Field(default=None, ge=1, le=20, description="Passages to retrieve")
+    k: Annotated[int, Strict(), Field(ge=1, le=20), WHOLE_NUMBER] | None = Field(
+        default=None, description="Passages to retrieve"
+    )
 
     @field_validator("question")
     @classmethod

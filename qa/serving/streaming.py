@@ -11,7 +11,20 @@ from typing import Any
 
 __all__ = ["SSE_CONTENT", "collect_answer", "iterate_in_thread"]
 
-SSE_CONTENT = {"text/event-stream": {"schema": {"type": "string"}}}
+SSE_CONTENT = {
+    "text/event-stream": {
+        "schema": {
+            "type": "object",
+            "description": "One server-sent event",
+            "properties": {
+                "event": {"type": "string"},
+                "data": {"type": "string"},
+                "id": {"type": "string"},
+                "retry": {"type": "integer"},
+            },
+        }
+    }
+}
 """The OpenAPI content of a server-sent-events response."""
 
 _DONE = object()
