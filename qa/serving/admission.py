@@ -17,7 +17,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 
 from qa.errors import BusyError
 from qa.types import Queued, StreamEvent
@@ -107,7 +107,7 @@ class Ticket:
         self._done = False
         self._leave_line = weakref.finalize(self, admission._drop, place)
 
-    def run(self, make: Callable[[], Iterator[StreamEvent]]) -> Iterator[StreamEvent]:
+    def run(self, make: Callable[[], Iterator[StreamEvent]]) -> Generator[StreamEvent, None, None]:
         """Wait for the model (yielding `Queued(position)` as the place changes), then the
         events of `make()` while holding it. Closing the iterator leaves the line or frees
         the model. A ticket runs once."""

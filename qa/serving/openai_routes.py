@@ -147,7 +147,8 @@ class _Shown:
         self.text += text
         if not self.limited:
             return self._send(self.text)
-        ends = [m.end() for m in re.finditer(r"[.!?](?:\s*\[[\d,;\s]+\])*\s", self.text)]
+        # Sentence ends (with their markers), not the space after: the cut text is stripped.
+        ends = [m.end() - 1 for m in re.finditer(r"[.!?](?:\s*\[[\d,;\s]+\])*\s", self.text)]
         return (
             self._send(shape_text(self.text[: ends[-1]], self.body.token_cap, self.body.stops)[0])
             if ends

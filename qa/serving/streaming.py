@@ -90,12 +90,15 @@ async def collect_answer(
             last[:] = [item]
 
     task = asyncio.ensure_future(consume())
-    while not task.done():
-        await asyncio.wait({task}, timeout=_WATCH_S)
-        if not task.done() and await is_disconnected():
+    try:
+        while not task.done():
+            await asyncio.wait({task}, timeout=_WATCH_S)
+            if not task.done() and await is_disconnected():
+                return None
+        task.result()
+        return last[0] if last else None
+    finally:
+        if not task.done():  # the client left, or this request was cancelled: stop the work
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-            return None
-    task.result()
-    return last[0] if last else None
