@@ -169,3 +169,42 @@ def test_follow_up_refusal_example_and_feedback(page: Any, server: LiveServer) -
     page.locator("#qa-timings").get_by_text(
         "Standalone question: And how much did it spend last year?", exact=True
     ).wait_for(timeout=10_000)
+
+
+def test_empty_box_shows_only_a_message(page: Any) -> None:
+    page.get_by_role("button", name="Ask", exact=True).click()
+    page.get_by_text("Type a question about the articles first.").first.wait_for(timeout=10_000)
+    page.wait_for_timeout(500)
+    # A notice, not an error over every panel: no error badges, the chat left as it was.
+    assert page.get_by_text("Error", exact=True).count() == 0
+    assert page.locator("#qa-chat .bot-row").count() == 0
+    assert page.get_by_placeholder("Ask a question about the articles…").is_editable()
+
+
+KEY = "browser-key"
+
+
+@pytest.fixture(scope="module")
+def keyed_server(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[LiveServer]:
+    pipeline = real_pipeline(tmp_path_factory.mktemp("keyed-ui"), embedder, api_key=KEY)
+    with LiveServer(create_server_app(pipeline.settings, pipeline)) as live:
+        yield live
+
+
+def test_with_a_key_the_browser_logs_in_first(browser: Any, keyed_server: LiveServer) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{keyed_server.url}/")
+        page.get_by_text("Enter the server's API key").wait_for(timeout=30_000)
+        assert page.get_by_placeholder("Ask a question about the articles…").count() == 0
+        page.get_by_label("username").fill("reader")
+        page.get_by_label("password").fill("wrong")
+        page.get_by_role("button", name="Login").click()
+        page.get_by_text("Incorrect Credentials").first.wait_for(timeout=10_000)
+        page.get_by_label("username").fill("reader")  # the form was cleared
+        page.get_by_label("password").fill(KEY)
+        page.get_by_role("button", name="Login").click()
+        page.get_by_placeholder("Ask a question about the articles…").wait_for(timeout=30_000)
+        assert "49" in ask(page, QUESTION).inner_text()
+    finally:
+        page.close()
