@@ -2,8 +2,11 @@
 
 Starts `qa serve` on 127.0.0.1 (a free port, a random API key) as a subprocess, runs
 `--clients` concurrent clients that each send questions one after another until `--seconds`
-have passed or `--max-requests` were sent, then stops the server. Prints the request count,
-errors (must be 0), p50/p95/max latency and requests per second; exits 1 on any error.
+have passed or `--max-requests` were sent, then stops the server. The server's admission queue
+(`--max-queue`, QA_MAX_QUEUE) answers 503 with Retry-After when full; a rejected client waits
+that long before its next question. Prints requests served, 503s, errors (must be 0),
+p50/p95/max latency of the served requests, how long a rejected client waited for its 503, and
+served requests per second; exits 1 on any error.
 
 Usage: python -m bench.load --backend extractive --clients 20 --seconds 60 [--build-index]
 """
@@ -43,6 +46,7 @@ class Tally:
 
     sent: int = 0
     latencies_s: list[float] = field(default_factory=list)
+    rejected_s: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     refused: int = 0
 
@@ -62,10 +66,16 @@ def free_port() -> int:
 
 
 def start_server(
-    backend: str, port: int, key: str, build_index: bool, log: Path
+    backend: str, port: int, key: str, build_index: bool, log: Path, max_queue: int
 ) -> subprocess.Popen[bytes]:
     """`qa serve` as a subprocess, its output going to `log`."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False", "QA_API_KEY": key}
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        "QA_API_KEY": key,
+        "QA_MAX_QUEUE": str(max_queue),
+    }
     command = [
         sys.executable,
         "-m",
@@ -137,10 +147,17 @@ async def run_clients(
             except httpx.HTTPError as exc:
                 tally.errors.append(f"{type(exc).__name__}: {exc}")
                 continue
-            tally.latencies_s.append(time.perf_counter() - t)
+            waited = time.perf_counter() - t
+            if r.status_code == 503 and "retry-after" in r.headers:
+                tally.rejected_s.append(waited)
+                pause = float(r.headers["retry-after"])
+                await asyncio.sleep(max(0.0, min(pause, deadline - time.perf_counter())))
+                continue
             if r.status_code != 200:
                 tally.errors.append(f"HTTP {r.status_code}: {r.text[:200]}")
-            elif r.json()["refused"]:
+                continue
+            tally.latencies_s.append(waited)
+            if r.json()["refused"]:
                 tally.refused += 1
 
     async with httpx.AsyncClient(base_url=url, timeout=timeout_s, limits=limits) as http:
@@ -169,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, default=ROOT / "eval" / "qa.jsonl")
     parser.add_argument("--out", type=Path, help="also write the figures as JSON here")
     parser.add_argument(
+        "--max-queue", type=int, default=8, help="the server's QA_MAX_QUEUE (questions waiting)"
+    )
+    parser.add_argument(
         "--timeout", type=float, default=900.0, help="seconds a client waits for one answer"
     )
     args = parser.parse_args(argv)
@@ -178,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     port, key = free_port(), secrets.token_urlsafe(16)
     url = f"http://127.0.0.1:{port}"
     log = Path(tempfile.mkstemp(prefix="qa-serve-", suffix=".log")[1])
-    proc = start_server(args.backend, port, key, args.build_index, log)
+    proc = start_server(args.backend, port, key, args.build_index, log, args.max_queue)
     try:
         if not wait_until_up(proc, url, timeout_s=600):
             print(
@@ -206,14 +226,19 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stop_server(proc)
 
-    lat = tally.latencies_s
+    lat, rejected = tally.latencies_s, tally.rejected_s
     figures = {
         "backend": args.backend,
         "clients": args.clients,
+        "max_queue": args.max_queue,
         "seconds": round(elapsed, 1),
         "requests": tally.sent,
+        "served": len(lat),
+        "rejected_503": len(rejected),
         "errors": len(tally.errors),
         "refused": tally.refused,
+        "rejected_wait_p50_ms": round(percentile(rejected, 0.50) * 1000),
+        "rejected_wait_max_ms": round(max(rejected, default=0.0) * 1000),
         "p50_ms": round(percentile(lat, 0.50) * 1000),
         "p95_ms": round(percentile(lat, 0.95) * 1000),
         "max_ms": round(max(lat, default=0.0) * 1000),
