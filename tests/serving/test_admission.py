@@ -19,7 +19,7 @@ from qa.serving.admission import Admission
 from qa.settings import Settings
 from qa.types import Answer, ChatTurn, Queued, StreamEvent, Verified
 
-from conftest import QUESTION, FakePipeline, chat, sse_events
+from conftest import QUESTION, FakePipeline, LiveServer, chat, sse_events
 
 A, B = Verified("a"), Verified("b")
 
@@ -178,3 +178,21 @@ def test_answer_is_not_lost_when_nothing_waits(tmp_path: Any) -> None:
 
     r = asyncio.run(run())
     assert r.status_code == 200 and Answer.model_validate(r.json()).citations
+
+
+@pytest.mark.server
+def test_over_the_wire_a_client_giving_up_frees_the_model(gated: tuple[FastAPI, Gated]) -> None:
+    """uvicorn tells the app the connection closed; the non-streamed answer stops."""
+    app, pipeline = gated
+    admission: Admission = app.state.admission
+    with LiveServer(app) as live:
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(f"{live.url}/api/ask", json={"question": QUESTION}, timeout=1.0)
+        for _ in range(100):
+            if admission.running == 0:
+                break
+            threading.Event().wait(0.05)
+        assert admission.running == 0 and pipeline.produced < 100
+        # The next question gets the model at once.
+        pipeline.gate.set()
+        assert httpx.post(f"{live.url}/api/ask", json={"question": QUESTION}).status_code == 200
