@@ -10,6 +10,7 @@ from index.errors import QAError, SourceError, StoreUnavailableError
 
 __all__ = [
     "BadInputError",
+    "ConflictError",
     "IndexMissingError",
     "ModelUnavailableError",
     "NotFoundError",
@@ -17,6 +18,7 @@ __all__ = [
     "SourceError",
     "StoreUnavailableError",
     "UnauthorizedError",
+    "UnsafeNameError",
 ]
 
 
@@ -38,3 +40,11 @@ class IndexMissingError(QAError):
 
 class ModelUnavailableError(QAError):
     """A generator cannot run: the model is not installed or the server is unreachable."""
+
+
+class UnsafeNameError(BadInputError):
+    """A file name that would leave its folder (`../x.txt`, `a/b.txt`)."""
+
+
+class ConflictError(QAError):
+    """The request conflicts with what exists (an article of that name is already there)."""

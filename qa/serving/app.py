@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from qa.errors import QAError
+from qa.serving.articles import articles_router
 from qa.serving.deps import QAPipeline
 from qa.serving.errors import qa_error_handler
 from qa.serving.feedback import FeedbackStore
@@ -37,5 +38,6 @@ def create_app(
     app.add_exception_handler(QAError, qa_error_handler)
     app.include_router(health_router)
     app.include_router(api_router)
+    app.include_router(articles_router)
     app.include_router(openai_router)
     return app

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from qa.errors import (
     BadInputError,
+    ConflictError,
     IndexMissingError,
     ModelUnavailableError,
     NotFoundError,
@@ -18,6 +19,7 @@ from qa.errors import (
     SourceError,
     StoreUnavailableError,
     UnauthorizedError,
+    UnsafeNameError,
 )
 
 __all__ = [
@@ -38,6 +40,8 @@ _STATUS: dict[type[QAError], int] = {
     IndexMissingError: 503,
     ModelUnavailableError: 503,
     StoreUnavailableError: 503,
+    UnsafeNameError: 400,
+    ConflictError: 409,
 }
 
 

@@ -75,10 +75,12 @@ async def chat_completions(
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if body.stream:
-        chunks = _completion_chunks(pipeline, question, history, body.k, completion_id, created)
+        chunks = _completion_chunks(
+            pipeline, question, history, body.k, completion_id, created, body.sources
+        )
         return StreamingResponse(chunks, media_type="text/event-stream")
 
-    answer = await run_in_threadpool(pipeline.ask, question, history, body.k)
+    answer = await run_in_threadpool(pipeline.ask, question, history, body.k, body.sources)
     return ChatCompletionResponse(
         id=completion_id,
         created=created,
@@ -108,6 +110,7 @@ async def _completion_chunks(
     k: int | None,
     completion_id: str,
     created: int,
+    scope: list[str] | None = None,
 ) -> AsyncIterator[str]:
     """OpenAI `chat.completion.chunk` events: role first, checked text only (drafts are not
     sent, so nothing shown is ever taken back), the source footnotes, then a final chunk.
@@ -126,7 +129,9 @@ async def _completion_chunks(
 
     yield chunk({"role": "assistant", "content": ""})
     try:
-        async for item in iterate_in_thread(lambda: pipeline.stream(question, history, k=k)):
+        async for item in iterate_in_thread(
+            lambda: pipeline.stream(question, history, k=k, sources=scope)
+        ):
             if isinstance(item, Queued):
                 yield f": queued, position {item.position}\n\n"
             elif isinstance(item, Verified) and item.text:

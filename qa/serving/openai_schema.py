@@ -60,6 +60,11 @@ class ChatCompletionRequest(BaseModel):
     messages: list[ChatMessage] = Field(min_length=1, max_length=100)
     stream: bool = False
     k: int | None = Field(default=None, ge=1, le=20, description="Passages to retrieve")
+    sources: list[str] | None = Field(
+        default=None,
+        max_length=200,
+        description="Answer only from these articles: file names or version groups (story:...)",
+    )
 
     @model_validator(mode="after")
     def _last_from_user(self) -> ChatCompletionRequest:

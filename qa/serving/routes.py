@@ -48,6 +48,11 @@ class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     history: list[ChatTurn] = Field(default_factory=list, max_length=50)
     k: int | None = Field(default=None, ge=1, le=20, description="Passages to retrieve")
+    sources: list[str] | None = Field(
+        default=None,
+        max_length=200,
+        description="Answer only from these articles: file names or version groups (story:...)",
+    )
 
     @field_validator("question")
     @classmethod
@@ -93,7 +98,7 @@ def health(pipeline: PipelineDep) -> HealthResponse:
 @api_router.post("/ask")
 def ask(body: AskRequest, pipeline: PipelineDep) -> Answer:
     """Answer a question with verified, numbered citations (or refuse)."""
-    return pipeline.ask(body.question, body.history, k=body.k)
+    return pipeline.ask(body.question, body.history, k=body.k, sources=body.sources)
 
 
 @api_router.post(
@@ -117,7 +122,7 @@ async def ask_stream(body: AskRequest, pipeline: PipelineDep) -> EventSourceResp
     async def events() -> AsyncIterator[dict[str, str]]:
         try:
             async for item in iterate_in_thread(
-                lambda: pipeline.stream(body.question, body.history, k=body.k)
+                lambda: pipeline.stream(body.question, body.history, k=body.k, sources=body.sources)
             ):
                 if isinstance(item, Answer):
                     yield {"event": "answer", "data": item.model_dump_json()}

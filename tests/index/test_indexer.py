@@ -181,28 +181,48 @@ def test_removed_and_added_files(
 
 
 def test_bad_files_are_skipped_and_named(
-    store: PassageStore, spy: SpyEmbedder, seeds_dir: Path, settings: Settings
+    store: PassageStore, spy: SpyEmbedder, seeds_dir: Path, settings: Settings, tmp_path: Path
 ) -> None:
-    (seeds_dir / "latin1.txt").write_bytes("Caf\u00e9 na\u00efve".encode("latin-1"))
+    (seeds_dir / "latin1.txt").write_bytes(
+        "Le café de la gare a rouvert ses portes à Genève après des travaux.".encode("latin-1")
+    )
     (seeds_dir / "empty.txt").write_bytes(b"")
     (seeds_dir / "blank.md").write_text(" \n\t\n", encoding="utf-8")
+    (seeds_dir / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (seeds_dir / "huge.txt").write_text("word " * 1500, encoding="utf-8")
+    (seeds_dir / "menu.html").write_text("<html><body><nav></nav></body></html>")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("A secret kept outside the seeds folder.\n", encoding="utf-8")
+    (seeds_dir / "link.txt").symlink_to(outside)
     (seeds_dir / "notes.pdf").write_bytes(b"%PDF-1.4")  # not an article type: ignored silently
 
-    report = run(store, seeds_dir, settings)
+    report = run(store, seeds_dir, settings, max_bytes=6000)
     skipped = {s.name: s.reason for s in report.plan.skipped}
-    assert set(skipped) == {"latin1.txt", "empty.txt", "blank.md"}
-    assert "UTF-8" in skipped["latin1.txt"] and skipped["empty.txt"] == "empty file"
+    assert set(skipped) == {
+        "empty.txt",
+        "blank.md",
+        "binary.txt",
+        "huge.txt",
+        "menu.html",
+        "link.txt",
+    }
+    assert skipped["empty.txt"] == "empty file" and "binary" in skipped["binary.txt"]
+    assert "6000-byte limit" in skipped["huge.txt"] and "no article text" in skipped["menu.html"]
+    assert "outside the folder" in skipped["link.txt"]
     summary = report.summary()
     assert SUMMARY.match(summary)
-    for name in ("latin1.txt", "empty.txt", "blank.md"):
+    for name in skipped:
         assert name in summary
     assert "notes.pdf" not in summary
-    assert sorted(report.plan.added) == sorted(p.name for p in seeds_dir.glob("0*.txt"))
-    assert set(stored(store)) == {p.name for p in seeds_dir.glob("0*.txt")}
+    # Not UTF-8 is decoded (charset-normalizer), not refused; offsets index the decoded text.
+    assert "latin1.txt" in report.plan.added
+    assert read_source_text(seeds_dir, "latin1.txt").startswith("Le café de la gare")
+    seeds = {p.name for p in seeds_dir.glob("0*.txt")}
+    assert set(stored(store)) == seeds | {"latin1.txt"}
 
 
 def test_no_articles_is_an_error(store: PassageStore, tmp_path: Path, settings: Settings) -> None:
-    with pytest.raises(SourceError, match=r"no \.txt or \.md files"):
+    with pytest.raises(SourceError, match=r"no \.txt, \.md or \.html files"):
         run(store, tmp_path, settings)
     with pytest.raises(SourceError, match="does not exist"):
         run(store, tmp_path / "missing", settings)
@@ -300,7 +320,7 @@ def test_cli_killed_mid_embedding_then_rerun(
     tmp_path: Path, seeds_dir: Path, embedder: Embedder, settings: Settings
 ) -> None:
     write_synthetic_articles(seeds_dir, 20)
-    (seeds_dir / "bad.txt").write_bytes(b"Scale AI \xc3\x28 not UTF-8")
+    (seeds_dir / "bad.txt").write_bytes(b"Scale AI \x00\x01\x02 binary")
     (seeds_dir / "empty.md").write_bytes(b"")
     expected = flat(wanted(embedder, seeds_dir, settings))
     assert len(expected) > 300  # more than one embedding batch, so the kill lands part-way
@@ -342,7 +362,7 @@ def test_cli_killed_mid_embedding_then_rerun(
     assert match, lines[0]
     assert int(match.group(5)) == len(expected)
     assert int(match.group(6)) == len(expected) - partial  # resumed, not restarted
-    assert "bad.txt (not UTF-8" in lines[0] and "empty.md (empty file)" in lines[0]
+    assert "bad.txt (a binary file" in lines[0] and "empty.md (empty file)" in lines[0]
     assert "skipped bad.txt" in rerun.stderr
 
     search = qa(
