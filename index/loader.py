@@ -7,6 +7,7 @@ detects); `.html` pages are reduced to their main text by `trafilatura`. The tex
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,14 @@ __all__ = [
 SUFFIXES = (".txt", ".md", ".html", ".htm")
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 """The largest article file read, in bytes (`QA_MAX_ARTICLE_BYTES`)."""
+
+# Text in UTF-16/32 holds NUL bytes; with its byte-order mark it is still text.
+_UTF16_32_BOMS = (
+    codecs.BOM_UTF32_LE,
+    codecs.BOM_UTF32_BE,
+    codecs.BOM_UTF16_LE,
+    codecs.BOM_UTF16_BE,
+)
 
 _FORMATS: dict[str, ArticleFormat] = {
     ".txt": "text",
@@ -105,7 +114,7 @@ def load_source(
 
 def parse_source(name: str, raw: bytes) -> SourceDocument:
     """An article from a file's name and bytes (see `load_source`)."""
-    if b"\x00" in raw[:8192]:
+    if b"\x00" in raw[:8192] and not raw.startswith(_UTF16_32_BOMS):
         raise BadSourceError(name, "a binary file, not text")
     text = _decode(name, raw)
     if not text.strip():

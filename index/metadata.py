@@ -17,6 +17,7 @@ ArticleFormat = Literal["text", "markdown", "html"]
 
 # A title line: at most this many words, and not ending like a sentence.
 _TITLE_MAX_WORDS = 15
+_MIN_ARTICLE_WORDS = 8
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<title>.+?)\s*#*\s*$")
 _BYLINE = re.compile(r"^\s*By\s+(?P<by>[A-Z][^\n]{1,150})$")
 # "TROMSO (Reuters) -", "San Francisco (Reuters) –", "(Reuters) -" at the start of a paragraph.
@@ -85,13 +86,16 @@ def _title(first: str) -> str | None:
 def extract_html(html: str) -> tuple[str, ArticleMeta] | None:
     """The main text of an HTML page and its metadata, through `trafilatura`.
 
-    Returns None when the page holds no article text (navigation only, an empty body).
+    Returns None when the page holds no article text (navigation only, an empty body: fewer
+    than 8 words).
     """
     import trafilatura
 
     doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
-    if not text:
+    # trafilatura falls back to whatever text a page has ("Home | About"): under a sentence's
+    # worth of words is no article.
+    if len(text.split()) < _MIN_ARTICLE_WORDS:
         return None
     found = text_metadata(text, "html")
     meta = ArticleMeta(
