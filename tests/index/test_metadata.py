@@ -11,18 +11,9 @@ from index.errors import BadSourceError
 from index.loader import load_source, load_sources, parse_source
 from index.metadata import text_metadata
 
-from conftest import SEEDS
+from conftest import ROOT, SEEDS
 
-HTML = """<html><head><title>Harbor Lights | Example News</title>
-<meta name="author" content="Ola Nordmann">
-<meta property="article:published_time" content="2025-06-14T08:00:00Z">
-<link rel="canonical" href="https://news.example/harbor-lights"></head>
-<body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
-<article><h1>Harbor Lights Open in Tromso</h1>
-<p>TROMSO (Reuters) - The city of Tromso said on Monday it will open a floating library on its
-harbour in March, paid for by a 12 million crown grant from the fisheries fund.</p>
-<p>The library will hold about 4,000 books and a reading room heated by sea water.</p>
-</article><footer>Copyright Example News. All rights reserved.</footer></body></html>"""
+HTML = (ROOT / "tests" / "fixtures" / "harbor.html").read_text(encoding="utf-8")
 
 
 def test_a_short_first_line_is_the_title_and_a_byline_and_dateline_follow() -> None:
