@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -395,3 +396,63 @@ def test_cli_killed_mid_embedding_then_rerun(
     fresh = embedder.encode_documents([p.text for p in sample])
     for p, v in zip(sample, fresh, strict=True):
         np.testing.assert_allclose(vectors[p.id], v, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_serve_killed_mid_ingestion_then_the_next_start_completes_it(
+    tmp_path: Path, seeds_dir: Path, embedder: Embedder, settings: Settings
+) -> None:
+    """`qa serve` indexes files dropped into the watched folder; killed (SIGKILL) in the middle,
+    it loses nothing: the lock dies with it, and the next run embeds only what was missing."""
+    from conftest import free_port
+
+    data = tmp_path / "data"
+    env = {
+        **os.environ,
+        "QA_SEEDS_DIR": str(seeds_dir),
+        "QA_DATA_DIR": str(data),
+        "ANONYMIZED_TELEMETRY": "False",
+        "HF_HUB_OFFLINE": "1",
+    }
+    port = free_port()
+    db = data / "chroma" / "chroma.sqlite3"
+    victim = subprocess.Popen(
+        [sys.executable, "-m", "qa.cli", "serve", "--backend", "extractive", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            assert victim.poll() is None, "qa serve ended"
+            assert time.monotonic() < deadline, "qa serve did not come up in 240 s"
+            try:
+                if urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).status:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        seeded = stored_rows(db)
+        write_synthetic_articles(seeds_dir, 20)  # the watch picks them up: > 300 passages
+        expected = flat(wanted(embedder, seeds_dir, settings))
+        while stored_rows(db) == seeded:
+            assert victim.poll() is None, "qa serve ended before the first batch was seen"
+            assert time.monotonic() < deadline, "the watch indexed nothing"
+            time.sleep(0.05)
+        victim.send_signal(signal.SIGKILL)
+    finally:
+        victim.kill()
+        victim.wait()
+    partial = stored_rows(db)
+    assert seeded < partial < len(expected)
+
+    rerun = qa("index", env=env, cwd=tmp_path)
+    assert rerun.returncode == 0, rerun.stderr  # the dead server's lock is gone with it
+    match = SUMMARY.match(rerun.stdout.strip().splitlines()[-1])
+    assert match, rerun.stdout
+    assert int(match.group(5)) == len(expected)
+    assert int(match.group(6)) == len(expected) - partial  # resumed, not restarted
+    client = chromadb.PersistentClient(path=str(data / "chroma"))
+    ids = PassageStore(client, embedder).collection.get(include=[])["ids"]
+    assert len(ids) == len(set(ids)) and set(ids) == expected
