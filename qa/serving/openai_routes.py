@@ -81,13 +81,12 @@ async def chat_completions(
         return StreamingResponse(chunks, media_type="text/event-stream")
 
     answer = await run_in_threadpool(pipeline.ask, question, history, body.k, body.sources)
+    footnotes = format_sources(answer.citations, answer.conflict)
     return ChatCompletionResponse(
         id=completion_id,
         created=created,
         model=SYSTEM_MODEL_ID,
-        choices=[
-            ChatChoice(message=ChatReply(content=answer.answer + format_sources(answer.citations)))
-        ],
+        choices=[ChatChoice(message=ChatReply(content=answer.answer + footnotes))],
         usage=_usage(answer),
         citations=answer.citations,
         refused=answer.refused,
@@ -137,7 +136,7 @@ async def _completion_chunks(
             elif isinstance(item, Verified) and item.text:
                 yield chunk({"content": item.text})
             elif isinstance(item, Answer):
-                sources = format_sources(item.citations)
+                sources = format_sources(item.citations, item.conflict)
                 if sources:
                     yield chunk({"content": sources})
                 yield chunk(

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from qa.serving.corroboration import version_agreement
 from qa.serving.deps import check_question
 from qa.types import ChatTurn, Citation
 
@@ -148,14 +149,18 @@ class ModelList(BaseModel):
 SOURCES_HEADER = "\n\nSources:\n"
 
 
-def format_sources(citations: Sequence[Citation]) -> str:
-    """The footnotes of a chat reply: `[n] source [start:end] "snippet"`, one a line."""
+def format_sources(citations: Sequence[Citation], conflict: bool = False) -> str:
+    """The footnotes of a chat reply, one a line: `[n] Title (date) — source [start:end]
+    (3 versions agree) "snippet"` (the file name alone when the title is unknown; the
+    agreement note only when versions of the story are known)."""
     lines = []
     for c in citations:
         snippet = " ".join(c.text.split())
         if len(snippet) > 100:
             snippet = snippet[:99].rstrip() + "…"
-        lines.append(f'[{c.n}] {c.source} [{c.start}:{c.end}] "{snippet}"')
+        agreement = version_agreement(c, citations, conflict)
+        note = f" ({agreement})" if agreement else ""
+        lines.append(f'[{c.n}] {c.label} [{c.start}:{c.end}]{note} "{snippet}"')
     return SOURCES_HEADER + "\n".join(lines) if lines else ""
 
 
