@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -47,10 +48,15 @@ class Embedder:
         self.batch_size = batch_size
         self.dimension = int(self.model.get_embedding_dimension() or 384)
         self._tokenizer: Any = self.model.tokenizer
+        # The fast tokenizer sets its padding and truncation state on each call, so two threads
+        # using it at once (a question and an ingestion) break each other's batches. Calls are
+        # serialised, one batch at a time, so a question waits for one batch at most.
+        self._lock = threading.Lock()
 
     def count_tokens(self, text: str) -> int:
         """Tokens of the embedding model in `text` (without special tokens)."""
-        return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
+        with self._lock:
+            return len(self._tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
         """Embed passages (normalised first). Returns float32 unit vectors, one row each."""
@@ -67,14 +73,19 @@ class Embedder:
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        parts = []
+        for i in range(0, len(texts), self.batch_size):
+            with self._lock:
+                parts.append(
+                    self.model.encode(
+                        texts[i : i + self.batch_size],
+                        batch_size=self.batch_size,
+                        normalize_embeddings=True,
+                        convert_to_numpy=True,
+                        show_progress_bar=False,
+                    )
+                )
+        return np.asarray(np.concatenate(parts), dtype=np.float32)
 
 
 class ChromaEmbeddingFunction:

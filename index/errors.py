@@ -7,7 +7,7 @@ went wrong and what to do. HTTP statuses are assigned in one place, `qa.serving.
 
 from __future__ import annotations
 
-__all__ = ["QAError", "SourceError", "StoreUnavailableError"]
+__all__ = ["BadSourceError", "QAError", "SourceError", "StoreUnavailableError"]
 
 
 class QAError(Exception):
@@ -20,3 +20,17 @@ class SourceError(QAError):
 
 class StoreUnavailableError(QAError):
     """The passage store cannot be reached (a Chroma server that is not running)."""
+
+
+class BadSourceError(SourceError):
+    """One file cannot be read as an article (binary, empty, undecodable, too large, ...).
+
+    Attributes:
+        name: the file name.
+        reason: why, in a few words ("empty file").
+    """
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.name = name
+        self.reason = reason

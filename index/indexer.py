@@ -15,11 +15,12 @@ from pathlib import Path
 
 from index.chunker import chunk_text
 from index.errors import SourceError
-from index.loader import SkippedFile, SourceDocument, load_sources
-from index.store import PassageStore
+from index.loader import DEFAULT_MAX_BYTES, SkippedFile, SourceDocument, load_sources
+from index.metadata import ArticleMeta
+from index.store import PassageStore, meta_key
 from index.types import Passage
 
-__all__ = ["IndexPlan", "IndexReport", "index_folder", "plan_index"]
+__all__ = ["IndexPlan", "IndexReport", "apply_plan", "index_folder", "plan_index"]
 
 # Passages per encode call and per Chroma write: large enough that padding and per-write
 # overhead stay small next to the model, small enough that a kill loses little work.
@@ -32,17 +33,26 @@ class IndexPlan:
 
     to_embed: list[Passage] = field(default_factory=list)
     to_delete: set[str] = field(default_factory=set)
+    to_retag: list[Passage] = field(default_factory=list)
+    passages: dict[str, list[Passage]] = field(default_factory=dict)
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     sources: list[SourceDocument] = field(default_factory=list)
+    migrated: list[str] = field(default_factory=list)
+    indexed_at: dict[str, float] = field(default_factory=dict)
 
     @property
     def up_to_date(self) -> bool:
-        """True when the store already matches the folder."""
-        return not (self.to_embed or self.to_delete)
+        """True when the store already matches the folder (passages and their metadata)."""
+        return not (self.to_embed or self.to_delete or self.to_retag)
+
+    @property
+    def articles(self) -> dict[str, ArticleMeta]:
+        """The metadata of every loaded article, by file name."""
+        return {d.name: d.meta for d in self.sources}
 
 
 @dataclass
@@ -62,6 +72,8 @@ class IndexReport:
             f"{len(p.unchanged)} unchanged; chunks: {self.passages} in store, "
             f"{self.embedded} embedded; {self.seconds:.1f}s"
         )
+        if p.migrated:
+            line += f"; metadata updated: {len(p.migrated)} files"
         if p.skipped:
             line += "; skipped: " + ", ".join(f"{s.name} ({s.reason})" for s in p.skipped)
         return line
@@ -74,17 +86,31 @@ def plan_index(
     max_tokens: int,
     overlap_tokens: int,
     rebuild: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    allow_empty: bool = False,
 ) -> IndexPlan:
-    """Compare the folder with the store and list the work, embedding nothing."""
+    """Compare the folder with the store and list the work, embedding nothing.
+
+    Passages whose article metadata is missing (an index built before it was stored) or out
+    of date are listed in `to_retag`: their metadata is rewritten, nothing is embedded.
+
+    Raises:
+        SourceError: the folder does not exist, or holds no article files (unless
+            `allow_empty`: a running server may see its last article removed).
+    """
     if not folder.is_dir():
         raise SourceError(f"source folder {folder} does not exist: create it or pass --source DIR")
-    docs, skipped = load_sources(folder)
-    if not docs and not skipped:
-        raise SourceError(f"{folder} has no .txt or .md files: add articles or pass --source DIR")
-    existing = {} if rebuild else store.ids_by_source()
+    docs, skipped = load_sources(folder, max_bytes)
+    if not docs and not skipped and not allow_empty:
+        raise SourceError(
+            f"{folder} has no .txt, .md or .html files: add articles or pass --source DIR"
+        )
+    records = store.sources()
+    existing = {} if rebuild else {name: r.ids for name, r in records.items()}
     plan = IndexPlan(skipped=skipped, sources=docs)
+    plan.indexed_at = {name: r.indexed_at for name, r in records.items() if r.indexed_at}
     if rebuild:
-        plan.to_delete = {pid for ids in store.ids_by_source().values() for pid in ids}
+        plan.to_delete = {pid for r in records.values() for pid in r.ids}
     for doc in docs:
         passages = chunk_text(
             doc.name,
@@ -93,8 +119,13 @@ def plan_index(
             max_tokens=max_tokens,
             overlap_tokens=overlap_tokens,
         )
+        plan.passages[doc.name] = passages
         wanted = {p.id for p in passages}
         have = existing.pop(doc.name, set())
+        record = records.get(doc.name)
+        if record is not None and have and record.meta_keys != {meta_key(doc.meta)}:
+            plan.migrated.append(doc.name)
+            plan.to_retag.extend(p for p in passages if p.id in have)
         if wanted == have:
             plan.unchanged.append(doc.name)
             continue
@@ -115,31 +146,55 @@ def index_folder(
     overlap_tokens: int,
     rebuild: bool = False,
     progress: Callable[[int], object] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> IndexReport:
     """Bring the store in line with `folder`.
 
     Args:
         store: the passage store to update.
-        folder: the folder of .txt/.md articles.
+        folder: the folder of .txt/.md/.html articles.
         max_tokens: passage size limit, in embedding-model tokens.
         overlap_tokens: longest trailing sentence repeated at the start of the next passage.
         rebuild: drop everything and embed all passages again.
         progress: called with the number of passages embedded after each batch.
+        max_bytes: files larger than this are skipped and named.
     """
     started = time.perf_counter()
     plan = plan_index(
-        store, folder, max_tokens=max_tokens, overlap_tokens=overlap_tokens, rebuild=rebuild
+        store,
+        folder,
+        max_tokens=max_tokens,
+        overlap_tokens=overlap_tokens,
+        rebuild=rebuild,
+        max_bytes=max_bytes,
     )
     if rebuild and plan.to_delete:
         store.delete(plan.to_delete)
         plan.to_delete = set()
-    embedded = 0
-    for i in range(0, len(plan.to_embed), _EMBED_BATCH):
-        batch = plan.to_embed[i : i + _EMBED_BATCH]
-        store.upsert(batch, store.embedder.encode_documents([p.text for p in batch]))
-        embedded += len(batch)
-        if progress is not None:
-            progress(len(batch))
+    embedded = apply_plan(store, plan, progress)
     # Stale passages go last, so an interrupted run never loses the old version of a file first.
     store.delete(plan.to_delete)
     return IndexReport(plan, store.count(), embedded, time.perf_counter() - started)
+
+
+def apply_plan(
+    store: PassageStore, plan: IndexPlan, progress: Callable[[int], object] | None = None
+) -> int:
+    """Embed and write the plan's new passages and rewrite stale metadata; delete nothing.
+
+    The caller deletes `plan.to_delete` afterwards (a server does it under its write lock),
+    so a run killed here leaves the old passages in place and the next run completes it.
+
+    Returns:
+        The number of passages embedded.
+    """
+    articles = plan.articles
+    embedded = 0
+    for i in range(0, len(plan.to_embed), _EMBED_BATCH):
+        batch = plan.to_embed[i : i + _EMBED_BATCH]
+        store.upsert(batch, store.embedder.encode_documents([p.text for p in batch]), articles)
+        embedded += len(batch)
+        if progress is not None:
+            progress(len(batch))
+    store.retag(plan.to_retag, articles)
+    return embedded

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import json
+import time
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -11,9 +13,18 @@ import numpy as np
 
 from index.embedder import ChromaEmbeddingFunction, Embedder
 from index.errors import StoreUnavailableError
+from index.metadata import ArticleMeta
 from index.types import Passage
 
-__all__ = ["ChromaMode", "PassageStore", "StoredHit", "open_client", "open_collection"]
+__all__ = [
+    "ChromaMode",
+    "PassageStore",
+    "SourceRecord",
+    "StoredHit",
+    "meta_key",
+    "open_client",
+    "open_collection",
+]
 
 ChromaMode = Literal["embedded", "server"]
 
@@ -84,6 +95,34 @@ class StoredHit:
     vector: np.ndarray
 
 
+@dataclass
+class SourceRecord:
+    """What the store holds of one source file.
+
+    Attributes:
+        ids: its passage ids.
+        meta_keys: the article-metadata keys its passages carry (`meta_key`; "" when a passage
+            was written before metadata was stored).
+        indexed_at: when its newest passage was written (Unix seconds; 0 if unknown).
+        meta: the article metadata stored with it (empty if none).
+    """
+
+    ids: set[str] = field(default_factory=set)
+    meta_keys: set[str] = field(default_factory=set)
+    indexed_at: float = 0.0
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+def meta_key(meta: ArticleMeta) -> str:
+    """A short digest of an article's metadata: tells whether stored metadata is current."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(asdict(meta), sort_keys=True).encode()).hexdigest()[:16]
+
+
+_META_FIELDS = ("format", "title", "byline", "date", "url", "dateline")
+
+
 class PassageStore:
     """Passages and their vectors in one Chroma collection.
 
@@ -115,15 +154,46 @@ class PassageStore:
             result.setdefault(str(meta["source"]), set()).add(pid)
         return result
 
-    def upsert(self, passages: Sequence[Passage], vectors: np.ndarray) -> None:
-        """Write passages with their precomputed vectors (idempotent: ids are content-derived)."""
+    def sources(self) -> dict[str, SourceRecord]:
+        """What the store holds, by source file name (ids, metadata keys, time written)."""
+        result: dict[str, SourceRecord] = {}
+        got = self.collection.get(include=["metadatas"])
+        for pid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+            record = result.setdefault(str(meta["source"]), SourceRecord())
+            record.ids.add(pid)
+            record.meta_keys.add(str(meta.get("article_meta", "")))
+            record.indexed_at = max(record.indexed_at, float(meta.get("indexed_at", 0.0)))
+            if not record.meta:
+                record.meta = {f: str(meta[f]) for f in _META_FIELDS if f in meta}
+        return result
+
+    def upsert(
+        self,
+        passages: Sequence[Passage],
+        vectors: np.ndarray,
+        articles: Mapping[str, ArticleMeta] | None = None,
+    ) -> None:
+        """Write passages with their precomputed vectors (idempotent: ids are content-derived),
+        each with its article's metadata from `articles` (by source name) when given."""
+        now = time.time()
         for i in range(0, len(passages), _BATCH):
             part = passages[i : i + _BATCH]
             self.collection.upsert(
                 ids=[p.id for p in part],
                 documents=[p.text for p in part],
                 embeddings=[v for v in vectors[i : i + _BATCH]],
-                metadatas=[_metadata(p) for p in part],
+                metadatas=[_metadata(p, (articles or {}).get(p.source), now) for p in part],
+            )
+
+    def retag(self, passages: Sequence[Passage], articles: Mapping[str, ArticleMeta]) -> None:
+        """Rewrite the metadata of stored passages (their article's metadata changed, or they
+        were written before it was stored); nothing is embedded again."""
+        now = time.time()
+        for i in range(0, len(passages), _BATCH):
+            part = passages[i : i + _BATCH]
+            self.collection.update(
+                ids=[p.id for p in part],
+                metadatas=[_metadata(p, articles.get(p.source), now, clear=True) for p in part],
             )
 
     def delete(self, ids: Iterable[str]) -> None:
@@ -143,13 +213,18 @@ class PassageStore:
         ]
         return sorted(passages, key=lambda p: (p.source, p.position, p.start))
 
-    def query(self, vector: np.ndarray, n: int) -> list[StoredHit]:
-        """The `n` nearest passages to `vector` by cosine similarity."""
-        if n <= 0:
+    def query(
+        self, vector: np.ndarray, n: int, sources: Collection[str] | None = None
+    ) -> list[StoredHit]:
+        """The `n` nearest passages to `vector` by cosine similarity (only passages of the
+        files in `sources`, when given)."""
+        if n <= 0 or (sources is not None and not sources):
             return []
+        where = None if sources is None else {"source": {"$in": sorted(sources)}}
         got = self.collection.query(
             query_embeddings=[vector],
             n_results=n,
+            where=where,
             include=["documents", "metadatas", "distances", "embeddings"],
         )
         hits = []
@@ -177,14 +252,27 @@ class PassageStore:
         }
 
 
-def _metadata(p: Passage) -> dict[str, str | int]:
-    return {
+def _metadata(
+    p: Passage, meta: ArticleMeta | None, now: float, *, clear: bool = False
+) -> dict[str, str | int | float | None]:
+    """A passage's Chroma metadata; with `clear`, unknown article fields are None (an update
+    then removes what an older version stored)."""
+    record: dict[str, str | int | float | None] = {
         "source": p.source,
         "start": p.start,
         "end": p.end,
         "position": p.position,
         "content_hash": p.content_hash,
+        "indexed_at": now,
     }
+    if meta is not None:
+        record["article_meta"] = meta_key(meta)
+        # Chroma metadata holds no nulls: unknown fields are left out.
+        for f in _META_FIELDS:
+            value = getattr(meta, f)
+            if value is not None or clear:
+                record[f] = value
+    return record
 
 
 def _passage(pid: str, doc: str | None, meta: Any) -> Passage:

@@ -11,6 +11,7 @@ from index.errors import QAError, SourceError, StoreUnavailableError
 __all__ = [
     "BadInputError",
     "BusyError",
+    "ConflictError",
     "IndexMissingError",
     "ModelUnavailableError",
     "NotFoundError",
@@ -19,6 +20,7 @@ __all__ = [
     "SourceError",
     "StoreUnavailableError",
     "UnauthorizedError",
+    "UnsafeNameError",
     "UnsupportedError",
 ]
 
@@ -64,3 +66,11 @@ class IndexMissingError(QAError):
 
 class ModelUnavailableError(QAError):
     """A generator cannot run: the model is not installed or the server is unreachable."""
+
+
+class UnsafeNameError(BadInputError):
+    """A file name that would leave its folder (`../x.txt`, `a/b.txt`)."""
+
+
+class ConflictError(QAError):
+    """The request conflicts with what exists (an article of that name is already there)."""

@@ -3,8 +3,10 @@ chain are each created once here and passed to what uses them. Nothing else wire
 
 from __future__ import annotations
 
+import copy
+import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +14,10 @@ from langchain_core.language_models import BaseChatModel
 
 from index.embedder import Embedder, default_embedder
 from index.indexer import IndexReport, index_folder, plan_index
-from index.loader import read_source_text
 from index.store import PassageStore, open_client
-from qa.answer.chain import AnswerChain
-from qa.errors import IndexMissingError, NotFoundError
+from qa.answer.chain import AnswerChain, Retriever
+from qa.errors import IndexMissingError
+from qa.library import FolderWatch, Library
 from qa.llm.factory import make_chat_model
 from qa.retrieval import BM25Index, HybridRetriever, PassageRetriever, load_lexical
 from qa.settings import Settings
@@ -24,6 +26,7 @@ from qa.types import Answer, ChatTurn, RetrievedPassage, SourceInfo, StreamEvent
 __all__ = [
     "Pipeline",
     "build_chain",
+    "build_library",
     "build_pipeline",
     "build_retriever",
     "build_store",
@@ -33,14 +36,33 @@ __all__ = [
 
 
 @dataclass
+class _ScopedRetriever:
+    """The library's retriever restricted to some files (a question's `sources`)."""
+
+    library: Library
+    names: frozenset[str]
+
+    def retrieve(self, query: str, k: int | None = None) -> list[RetrievedPassage]:
+        return self.library.retrieve(query, k, self.names)
+
+
+@dataclass
 class Pipeline:
-    """Everything a front end needs, assembled once per process by `build_pipeline`."""
+    """Everything a front end needs, assembled once per process by `build_pipeline`.
+
+    The chain retrieves through `library`, which swaps in a new retriever whenever articles
+    are added, replaced or removed (`add_article`, `remove_article`, the folder watch).
+    """
 
     settings: Settings
     store: PassageStore
-    retriever: HybridRetriever
+    library: Library
     chain: AnswerChain
-    _sources: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        """The current retriever (a snapshot: the library replaces it on every change)."""
+        return self.library.retriever
 
     @property
     def backend(self) -> str:
@@ -57,21 +79,41 @@ class Pipeline:
         """The retriever as a LangChain `BaseRetriever` (`invoke(query, k=N)`)."""
         return PassageRetriever(hybrid=self.retriever, k=self.retriever.k)
 
-    def ask(self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None) -> Answer:
-        """Answer one question (with optional prior turns) with verified citations.
+    def ask(
+        self,
+        question: str,
+        history: Sequence[ChatTurn] = (),
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Answer:
+        """Answer one question (with optional prior turns) with verified citations; with
+        `sources` (file names or version groups), only from those articles.
 
         Raises:
-            BadInputError: the question is empty or too long.
+            BadInputError: the question is empty or too long, or a source is unknown.
             ModelUnavailableError: the generator failed.
         """
-        return self.chain.ask(question, history=list(history), k=k)
+        return self._chain(sources).ask(question, history=list(history), k=k)
 
     def stream(
-        self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
+        self,
+        question: str,
+        history: Sequence[ChatTurn] = (),
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
     ) -> Iterator[StreamEvent]:
         """`Draft` deltas as they are generated, the checked text as `Verified`, then the
-        final `Answer` last (see `AnswerChain.stream`; errors as for `ask`)."""
-        yield from self.chain.stream(question, history=list(history), k=k)
+        final `Answer` last (see `AnswerChain.stream`; `sources` and errors as for `ask`)."""
+        chain = self._chain(sources)
+        yield from chain.stream(question, history=list(history), k=k)
+
+    def _chain(self, sources: Sequence[str] | None) -> AnswerChain:
+        """The chain, or a copy of it retrieving only from `sources`."""
+        if not sources:
+            return self.chain
+        scoped = copy.copy(self.chain)
+        scoped.retriever = _ScopedRetriever(self.library, frozenset(self.library.resolve(sources)))
+        return scoped
 
     def search(self, query: str, k: int | None = None) -> list[RetrievedPassage]:
         """The `k` passages that best match `query` (default `settings.k`), best first."""
@@ -82,22 +124,29 @@ class Pipeline:
         self.chain.warm_up()
 
     def sources(self) -> list[SourceInfo]:
-        """The indexed articles."""
-        return [
-            SourceInfo(name=name, passages=count, chars=len(self.source_text(name)))
-            for name, count in sorted(self._sources.items())
-        ]
+        """The indexed articles, with their metadata."""
+        return self.library.articles()
 
     def source_text(self, name: str) -> str:
         """The full text of an indexed article; any other name is a `NotFoundError`."""
-        if name not in self._sources:
-            raise NotFoundError(f"no indexed source named {name!r}; see GET /api/sources")
-        return read_source_text(self.settings.seeds_dir, name)
+        return self.library.text(name)
 
     @property
     def passage_count(self) -> int:
-        """Passages in the store."""
-        return sum(self._sources.values())
+        """Passages questions retrieve from."""
+        return self.library.passage_count
+
+    def add_article(self, name: str, data: bytes, *, replace: bool = False) -> SourceInfo:
+        """Add (or with `replace`, replace) an article and index it; see `Library.add`."""
+        return self.library.add(name, data, replace_existing=replace)
+
+    def remove_article(self, name: str) -> None:
+        """Delete an article and its passages; see `Library.remove`."""
+        self.library.remove(name)
+
+    def watch(self) -> FolderWatch:
+        """A started watch of the seeds folder (stop it with `.stop()`)."""
+        return FolderWatch(self.library).start()
 
 
 def build_store(
@@ -134,6 +183,7 @@ def run_index(
         overlap_tokens=settings.chunk_overlap_tokens,
         rebuild=rebuild,
         progress=progress,
+        max_bytes=settings.max_article_bytes,
     )
     load_lexical(store, settings.bm25_path)
     return report
@@ -148,8 +198,9 @@ def check_index(settings: Settings, store: PassageStore) -> None:
         settings.seeds_dir,
         max_tokens=settings.chunk_tokens,
         overlap_tokens=settings.chunk_overlap_tokens,
+        max_bytes=settings.max_article_bytes,
     )
-    if not plan.up_to_date:
+    if plan.to_embed or plan.to_delete:
         raise IndexMissingError(
             f"the index is stale ({len(plan.added)} added, {len(plan.changed)} changed,"
             f" {len(plan.removed)} removed files): run `qa index` first"
@@ -185,7 +236,9 @@ def build_pipeline(
         embedder: reuse a loaded embedding model (tests load it once per session).
         client: a Chroma client to use instead of the one the settings describe.
         chat_model: a LangChain chat model to use instead of the configured backend's.
-        ensure_index: build or update the index first instead of failing when it is stale.
+        ensure_index: build or update the index first instead of failing when it is stale
+            (`qa serve` does; metadata of an index built before it was stored is added
+            either way).
 
     Raises:
         IndexMissingError: the index is empty or stale (and `ensure_index` is off).
@@ -194,19 +247,33 @@ def build_pipeline(
         SourceError: the seeds folder is missing or holds no articles (`ensure_index`).
     """
     store = build_store(settings, embedder, client)
-    if ensure_index:
-        run_index(settings, store)
-    else:
+    if not ensure_index:
         check_index(settings, store)
-    retriever = build_retriever(settings, store)
-    chain = build_chain(settings, retriever, store.embedder, chat_model)
-    counts = {name: len(ids) for name, ids in store.ids_by_source().items()}
-    return Pipeline(settings, store, retriever, chain, counts)
+    library = build_library(settings, store)
+    report = library.sync()
+    if not report.plan.up_to_date:
+        print(f"index brought up to date: {report.summary()}", file=sys.stderr)
+    chain = build_chain(settings, library, store.embedder, chat_model)
+    return Pipeline(settings, store, library, chain)
+
+
+def build_library(settings: Settings, store: PassageStore) -> Library:
+    """The article library over the seeds folder and `store` (not synced yet)."""
+    return Library(
+        store,
+        settings.seeds_dir,
+        chunk_tokens=settings.chunk_tokens,
+        overlap_tokens=settings.chunk_overlap_tokens,
+        max_bytes=settings.max_article_bytes,
+        version_similarity=settings.version_similarity,
+        retriever=build_retriever(settings, store),
+        bm25_path=settings.bm25_path,
+    )
 
 
 def build_chain(
     settings: Settings,
-    retriever: HybridRetriever,
+    retriever: Retriever,
     embedder: Embedder,
     chat_model: BaseChatModel | None = None,
 ) -> AnswerChain:

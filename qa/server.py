@@ -5,13 +5,16 @@ with `QA_API_KEY` set every door needs the key (the UI asks for it on a login pa
 from __future__ import annotations
 
 import sys
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI
 
-from qa.errors import IndexMissingError
-from qa.pipeline import build_pipeline
+from index.lock import StoreLock, StoreLockedError
+from qa.errors import IndexMissingError, SourceError
+from qa.pipeline import Pipeline, build_pipeline
 from qa.serving import FeedbackStore, QAPipeline, create_app
 from qa.serving.deps import key_matches
 from qa.serving.mcp_door import mount_mcp
@@ -23,6 +26,8 @@ __all__ = ["create_server_app", "serve"]
 
 def create_server_app(settings: Settings, pipeline: QAPipeline | None = None) -> FastAPI:
     """The full app: the API routes first, the MCP door at `/mcp`, then the UI mounted at `/`.
+    While it runs, the seeds folder is watched (when `settings.watch` and the pipeline has a
+    library).
 
     With `settings.api_key` set, the UI and its API (`/gradio_api/...`, `gradio_client`)
     need a login whose password is the key (any user name): a browser gets a login page,
@@ -31,14 +36,16 @@ def create_server_app(settings: Settings, pipeline: QAPipeline | None = None) ->
 
     Args:
         settings: the configuration.
-        pipeline: an assembled pipeline (default: built here; the index must be up to date).
+        pipeline: an assembled pipeline (default: built here, the index brought up to date).
     """
     if pipeline is None:
-        pipeline = build_pipeline(settings)
+        pipeline = build_pipeline(settings, ensure_index=True)
     feedback = FeedbackStore(settings.feedback_path)
     app = create_app(pipeline, settings, feedback)
     admission = app.state.admission
     mount_mcp(app, pipeline, admission, settings)
+    if settings.watch and isinstance(pipeline, Pipeline):
+        app.router.lifespan_context = _watching(pipeline, app.router.lifespan_context)
     blocks = build_ui(pipeline, feedback, admission=admission)
     # Mounted last: the API routes above take precedence over the catch-all mount.
     return gr.mount_gradio_app(
@@ -71,27 +78,55 @@ def _key_login(settings: Settings) -> Any:
     return check
 
 
-def serve(settings: Settings, build_index: bool = False, **uvicorn_options: Any) -> int:
-    """Build the pipeline once, then serve the API and UI until interrupted.
+def _watching(pipeline: Pipeline, inner: Any) -> Any:
+    """The app's lifespan with the folder watch running inside it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        watch = pipeline.watch()
+        try:
+            context: AbstractAsyncContextManager[Any] = inner(app)
+            async with context as state:
+                yield state
+        finally:
+            watch.stop()
+
+    return lifespan
+
+
+def serve(settings: Settings, build_index: bool = True, **uvicorn_options: Any) -> int:
+    """Build the pipeline once (bringing the index up to date), then serve the API and UI
+    until interrupted, watching the seeds folder.
+
+    In embedded mode the server holds `settings.lock_path` while it runs, so a `qa index` in
+    another process is refused instead of writing to the store under it.
 
     Args:
         settings: the configuration (`host`, `port`, `backend`, `api_key`, ...).
-        build_index: build or update the index first instead of refusing to start.
+        build_index: kept for the `--build-index` flag; the index is always brought up to
+            date at start.
         uvicorn_options: passed to `uvicorn.run` (e.g. `log_level`).
 
     Returns:
-        The process exit code: 0 after a clean shutdown, 2 when the index is missing or stale.
+        The process exit code: 0 after a clean shutdown, 2 when the store is held by another
+        process or the seeds folder is unusable.
     """
+    lock = StoreLock(settings.lock_path, "qa serve")
+    try:
+        if settings.chroma_mode == "embedded":
+            lock.acquire()
+        return _serve(settings, **uvicorn_options)
+    except (StoreLockedError, IndexMissingError, SourceError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        lock.release()
+
+
+def _serve(settings: Settings, **uvicorn_options: Any) -> int:
     import uvicorn
 
-    try:
-        pipeline = build_pipeline(settings, ensure_index=build_index)
-    except IndexMissingError as exc:
-        print(
-            f"error: {exc}\nRun `qa index` to build it (or start with `qa serve --build-index`).",
-            file=sys.stderr,
-        )
-        return 2
+    pipeline = build_pipeline(settings, ensure_index=True)
     pipeline.warm_up()
     app = create_server_app(settings, pipeline)
     print(

@@ -34,6 +34,13 @@ class Settings(BaseSettings):
         default=None, description="Chroma folder in embedded mode (default: DATA_DIR/chroma)"
     )
     collection: str = Field(default="articles", min_length=1)
+    # The article library: files larger than this are refused (uploads) or skipped (folder).
+    max_article_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, le=1024**3)
+    # Articles whose whole-text embeddings are at least this similar (cosine) are versions of
+    # one story (measured on the seeds and related stories: versions 0.86+, others 0.76-).
+    version_similarity: float = Field(default=0.82, ge=0.0, le=1.0)
+    # While `qa serve` runs, watch the seeds folder and index added, changed and removed files.
+    watch: bool = True
 
     # Chroma
     chroma_mode: ChromaMode = "embedded"
@@ -93,6 +100,11 @@ class Settings(BaseSettings):
     def bm25_path(self) -> Path:
         """The saved BM25 index (a cache of the store's passages, rebuilt when they differ)."""
         return self.data_dir / "bm25.json"
+
+    @property
+    def lock_path(self) -> Path:
+        """The lock file a running server holds on the embedded store (beside its folder)."""
+        return self.chroma_path.with_name(self.chroma_path.name + ".lock")
 
     @property
     def feedback_path(self) -> Path:

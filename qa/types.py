@@ -113,6 +113,11 @@ class RetrievedPassage(BaseModel):
         default_factory=list,
         description="Other sources holding a near-duplicate passage",
     )
+    title: str | None = Field(default=None, description="The article's title, if known")
+    date: str | None = Field(default=None, description="The article's date (ISO 8601)")
+    version_group: str | None = Field(
+        default=None, description="Versions of one story share a group, if known"
+    )
 
 
 class PassageSpan(Protocol):
@@ -154,13 +159,35 @@ class Citation(BaseModel):
     version_group: str | None = Field(
         default=None, description="Versions of one story share a group, if known"
     )
+    corroborated_by: list[str] = Field(
+        default_factory=list,
+        description="Other versions of the same story (same version group) holding a"
+        " near-duplicate of the cited passage: they say the same",
+    )
+
+    @property
+    def label(self) -> str:
+        """How a reader sees the source: `Title (date) — file` or the file name alone."""
+        if not self.title:
+            return self.source
+        date = f" ({self.date})" if self.date else ""
+        return f"{self.title}{date} — {self.source}"
 
     @classmethod
     def from_passage(cls, n: int, passage: PassageSpan, score: float = 0.0) -> Citation:
-        """Cite a whole passage as source number `n`; `score` is rounded to 4 decimals."""
+        """Cite a whole passage as source number `n`; `score` is rounded to 4 decimals.
+
+        The article's title, date and version group are copied when the passage has them
+        (a `RetrievedPassage` does), and its near-duplicates in the same version group.
+        """
+        group = getattr(passage, "version_group", None)
         return cls(
             n=n,
             source=passage.source,
+            title=getattr(passage, "title", None),
+            date=getattr(passage, "date", None),
+            version_group=group,
+            corroborated_by=list(getattr(passage, "corroborated_by", []) if group else []),
             start=passage.start,
             end=passage.end,
             passage_start=passage.start,
@@ -180,13 +207,23 @@ class ChatTurn(BaseModel):
 
 
 class SourceInfo(BaseModel):
-    """An indexed article: its file name, passages in the store and length in characters."""
+    """An indexed article: its file name, passages in the store, length in characters and
+    what is known of it (title, byline, date, URL, version group, when it was indexed)."""
 
     model_config = ConfigDict(frozen=True)
 
     name: str
     passages: int
     chars: int
+    title: str | None = None
+    byline: str | None = Field(default=None, description="Authors, without 'By'")
+    date: str | None = Field(default=None, description="Publication date (ISO 8601), if known")
+    url: str | None = None
+    format: Literal["text", "markdown", "html"] = "text"
+    version_group: str | None = Field(
+        default=None, description="Versions of one story share a group"
+    )
+    indexed_at: str | None = Field(default=None, description="When indexed (ISO 8601, UTC)")
 
 
 class Answer(BaseModel):

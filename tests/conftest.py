@@ -156,26 +156,40 @@ class FakePipeline:
     """The pipeline's interface without models: answers with the first sentence of an article.
 
     Questions containing "capital" are refused; questions containing "explode" fail with a
-    `ModelUnavailableError` (mid-stream for `stream`). Every call is recorded in `calls`.
+    `ModelUnavailableError` (mid-stream for `stream`). Every call is recorded in `calls`
+    (and its `sources` in `sources_asked`).
     """
 
     settings: Settings
     texts: dict[str, str]
     calls: list[tuple[str, str, list[ChatTurn], int | None]] = field(default_factory=list)
+    sources_asked: list[Sequence[str] | None] = field(default_factory=list)
 
     @classmethod
     def from_seeds(cls, settings: Settings, seeds: Path = SEEDS) -> FakePipeline:
         texts = {p.name: p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt"))}
         return cls(settings, texts)
 
-    def ask(self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: Sequence[ChatTurn] = (),
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Answer:
         self.calls.append(("ask", question, list(history), k))
+        self.sources_asked.append(sources)
         return self._answer(question)
 
     def stream(
-        self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
+        self,
+        question: str,
+        history: Sequence[ChatTurn] = (),
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
     ) -> Iterator[StreamEvent]:
         self.calls.append(("stream", question, list(history), k))
+        self.sources_asked.append(sources)
         if "explode" in question:
             yield Draft("Partial ")
             raise ModelUnavailableError("the local model is not installed: run `qa model`")

@@ -24,6 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "qa.llm": {"index", "qa.foundation"},
     "qa.answer": {"index", "qa.foundation", "qa.llm"},
     "qa.evaluation": {"index", "qa.foundation", "qa.llm", "qa.answer"},
+    "qa.library": {"index", "qa.foundation", "qa.retrieval"},
     "qa.serving": {"qa.foundation"},
     "ui": {"qa.foundation", "qa.serving"},
     ROOTS: {
@@ -33,13 +34,14 @@ ALLOWED: dict[str, set[str]] = {
         "qa.llm",
         "qa.answer",
         "qa.evaluation",
+        "qa.library",
         "qa.serving",
         "ui",
     },
 }
 _FOUNDATION = {"qa", "qa.types", "qa.errors", "qa.settings"}
 _ROOT_MODULES = {"qa.pipeline", "qa.server", "qa.cli"}
-_STAGES = {"qa.retrieval", "qa.llm", "qa.answer", "qa.evaluation", "qa.serving"}
+_STAGES = {"qa.retrieval", "qa.llm", "qa.answer", "qa.evaluation", "qa.library", "qa.serving"}
 
 
 def group_of(module: str) -> str | None:

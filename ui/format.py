@@ -8,7 +8,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from qa.types import MAX_TURN_CHARS, Answer, ChatTurn, Citation
+from qa.serving.corroboration import claim_agreement, version_agreement
+from qa.types import MAX_TURN_CHARS, Answer, ChatTurn, Citation, SourceInfo
 
 __all__ = [
     "CHECKING",
@@ -17,12 +18,14 @@ __all__ = [
     "REFUSAL_LABEL",
     "SCROLL_TO_MARK",
     "VIEWER_HINT",
+    "article_rows",
     "conversation_turns",
     "format_answer",
     "format_timings",
     "highlight_html",
     "plain_messages",
     "queued_message",
+    "scope_choices",
     "source_choices",
 ]
 
@@ -47,6 +50,9 @@ CSS = """
   border-radius: 3px; box-shadow: 0 0 0 2px #ffe066; }
 #qa-viewer .qa-source-title { font-weight: 600; margin: 0 0 6px 0; }
 #qa-viewer .qa-hint { color: var(--body-text-color-subdued); }
+.qa-versions { display: inline-block; padding: 0 6px; border-radius: 8px; font-size: 0.8em;
+  background: #def7ec; color: #03543f; }
+.qa-versions.qa-disagree { background: #fdf6b2; color: #723b13; }
 """
 """Styles the server passes to `gr.mount_gradio_app(css=...)` (Gradio 6 takes CSS at mount)."""
 
@@ -80,7 +86,8 @@ VIEWER_HINT = (
 
 
 def highlight_html(name: str, text: str, start: int, end: int, n: int | None = None) -> str:
-    """The article as escaped HTML, the span `text[start:end]` wrapped in `<mark>`."""
+    """The article as escaped HTML, the span `text[start:end]` wrapped in `<mark>`; `name` is
+    the label shown above it (a title with the file name, or the file name)."""
     start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
     title = f"[{n}] {name}" if n is not None else name
     return (
@@ -100,12 +107,33 @@ def format_answer(answer: Answer) -> str:
         parts.append(f'<span class="qa-refusal">{REFUSAL_LABEL}</span>\n\n')
     elif answer.conflict:
         parts.append('<span class="qa-conflict">The sources disagree</span>\n\n')
-    parts.append(answer.answer)
+    parts.append(_with_agreement(answer))
     if answer.citations:
         parts.append("\n\n**Sources**")
         for c in answer.citations:
-            parts.append(f"\n\n**[{c.n}]** `{c.source}` · {_snippet(c.text)}")
+            title = f"{c.title}{f' ({c.date})' if c.date else ''} · " if c.title else ""
+            note = version_agreement(c, answer.citations, answer.conflict)
+            agreement = f" · *{note}*" if note else ""
+            parts.append(f"\n\n**[{c.n}]** {title}`{c.source}`{agreement} · {_snippet(c.text)}")
     return "".join(parts)
+
+
+_MARKER_RUN = re.compile(r"(?:\s*\[\d+\])+")
+
+
+def _with_agreement(answer: Answer) -> str:
+    """The answer text with a "3 versions agree" / "versions disagree" note after each run of
+    citation markers whose versions are known."""
+
+    def note(match: re.Match[str]) -> str:
+        numbers = [int(n) for n in re.findall(r"\d+", match.group(0))]
+        found = claim_agreement(numbers, answer.citations, answer.conflict)
+        if found is None:
+            return match.group(0)
+        kind = " qa-disagree" if found == "versions disagree" else ""
+        return f'{match.group(0)} <span class="qa-versions{kind}">{found}</span>'
+
+    return answer.answer if answer.refused else _MARKER_RUN.sub(note, answer.answer)
 
 
 def format_timings(answer: Answer) -> str:
@@ -128,8 +156,41 @@ def format_timings(answer: Answer) -> str:
 
 
 def source_choices(citations: Sequence[Citation]) -> list[tuple[str, int]]:
-    """Radio choices (label, index into the citations) for an answer's sources."""
-    return [(f"[{c.n}] {c.source} [{c.start}:{c.end}]", i) for i, c in enumerate(citations)]
+    """Radio choices (label, index into the citations) for an answer's sources, labelled by
+    title with the file name beside it."""
+    return [(f"[{c.n}] {c.label} [{c.start}:{c.end}]", i) for i, c in enumerate(citations)]
+
+
+def article_rows(articles: Sequence[SourceInfo]) -> list[list[Any]]:
+    """Rows of the Articles table: name, title, byline, date, passages, version group,
+    indexed at."""
+    return [
+        [
+            a.name,
+            a.title or "",
+            a.byline or "",
+            a.date or "",
+            a.passages,
+            a.version_group or "",
+            a.indexed_at or "",
+        ]
+        for a in articles
+    ]
+
+
+def scope_choices(articles: Sequence[SourceInfo]) -> list[tuple[str, str]]:
+    """Choices of the "ask within" picker: each version group with more than one article,
+    then each article (label, value)."""
+    groups: dict[str, list[str]] = {}
+    for a in articles:
+        if a.version_group:
+            groups.setdefault(a.version_group, []).append(a.name)
+    choices = [
+        (f"Story: {len(names)} versions ({', '.join(sorted(names))})", group)
+        for group, names in sorted(groups.items())
+        if len(names) > 1
+    ]
+    return choices + [(f"{a.title} — {a.name}" if a.title else a.name, a.name) for a in articles]
 
 
 _LABEL = re.compile(r'^<span class="qa-(?:refusal|conflict)">[^<]*</span>\n\n')

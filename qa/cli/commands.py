@@ -55,7 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--backend", choices=["local", "openai", "extractive"])
-    p.add_argument("--build-index", action="store_true", help="build/update the index first")
+    p.add_argument(
+        "--build-index",
+        action="store_true",
+        help="kept for compatibility: serve always brings the index up to date at start",
+    )
 
     sub.add_parser("model", help="assemble and verify the local model file")
 
@@ -84,13 +88,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _index(settings: Settings, args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from index.lock import StoreLock
     from qa.pipeline import build_store, run_index
 
-    store = build_store(settings)
-    with tqdm(desc="embedding", unit="passage", disable=None) as bar:
-        report = run_index(
-            settings, store, rebuild=args.rebuild, source=args.source, progress=bar.update
-        )
+    # A running `qa serve` holds the embedded store (Chroma's embedded client is one process).
+    lock = StoreLock(settings.lock_path, "qa index")
+    if settings.chroma_mode == "embedded":
+        lock.acquire()
+    try:
+        store = build_store(settings)
+        with tqdm(desc="embedding", unit="passage", disable=None) as bar:
+            report = run_index(
+                settings, store, rebuild=args.rebuild, source=args.source, progress=bar.update
+            )
+    finally:
+        lock.release()
     for skipped in report.plan.skipped:
         print(f"skipped {skipped.name}: {skipped.reason}", file=sys.stderr)
     print(report.summary())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +11,13 @@ import numpy as np
 from index.store import PassageStore
 from index.types import Passage
 from qa.retrieval.lexical import BM25Index, fingerprint
-from qa.types import RetrievedPassage
+from qa.types import RetrievedPassage, SourceInfo
 
 __all__ = ["HybridRetriever", "load_lexical", "mmr_select", "reciprocal_rank_fusion"]
+
+# Passages written but not yet visible (an ingestion in progress) can crowd the dense results;
+# the dense query asks for up to this many more to make up for them.
+_MAX_OVERFETCH = 500
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
@@ -82,6 +87,12 @@ class HybridRetriever:
         mmr_lambda: 1.0 is pure relevance; lower values favour passages unlike those chosen.
         rrf_k: the reciprocal-rank-fusion constant.
         duplicate_similarity: cosine similarity above which passages count as the same evidence.
+        articles: what is known of each source (title, date, version group), by file name;
+            copied into the retrieved passages.
+
+    Only the passages of `lexical` are visible: the store may already hold passages of an
+    ingestion not committed yet, and the dense results leave them out. A retriever is thus a
+    snapshot; `qa.library.Library` swaps in a new one when an ingestion commits.
     """
 
     store: PassageStore
@@ -91,9 +102,13 @@ class HybridRetriever:
     mmr_lambda: float = 0.7
     rrf_k: int = 60
     duplicate_similarity: float = 0.8
+    articles: Mapping[str, SourceInfo] = field(default_factory=dict)
 
-    def retrieve(self, query: str, k: int | None = None) -> list[RetrievedPassage]:
-        """The best `k` passages for `query`, best first.
+    def retrieve(
+        self, query: str, k: int | None = None, sources: Collection[str] | None = None
+    ) -> list[RetrievedPassage]:
+        """The best `k` passages for `query`, best first; only from the files in `sources`
+        (file names) when given.
 
         Each passage carries `score` (its reciprocal-rank-fusion score, about 0.01 to 0.03),
         `dense_score` (cosine similarity of passage and query, -1 to 1) and `bm25_score`
@@ -103,8 +118,15 @@ class HybridRetriever:
         if k <= 0 or not query.strip():
             return []
         qvec = self.store.embedder.encode_query(query)
-        dense = self.store.query(qvec, self.fetch_k)
-        lexical = self.lexical.search(query, self.fetch_k)
+        stored = self.store.count()
+        hidden = min(_MAX_OVERFETCH, max(0, stored - len(self.lexical.ids)))
+        visible = self.lexical.ids
+        dense = [
+            h
+            for h in self.store.query(qvec, min(stored, self.fetch_k + hidden), sources)
+            if h.passage.id in visible
+        ][: self.fetch_k]
+        lexical = self.lexical.search(query, self.fetch_k, sources)
         bm25 = {p.id: s for p, s in lexical}
         fused = reciprocal_rank_fusion(
             [[h.passage.id for h in dense], [p.id for p, _ in lexical]], self.rrf_k
@@ -123,12 +145,13 @@ class HybridRetriever:
         scores = np.array([fused[pid] for pid in ids])
         chosen = mmr_select(scores / scores.max(), matrix, k, self.mmr_lambda)
         similarity = matrix @ matrix.T
-        sources = np.array([passages[pid].source for pid in ids])
+        names = np.array([passages[pid].source for pid in ids])
         results = []
         for i in chosen:
             p = passages[ids[i]]
-            near = (similarity[i] >= self.duplicate_similarity) & (sources != p.source)
-            twins = {str(s) for s in sources[near]}
+            near = (similarity[i] >= self.duplicate_similarity) & (names != p.source)
+            twins = {str(s) for s in names[near]}
+            info = self.articles.get(p.source)
             results.append(
                 RetrievedPassage(
                     id=p.id,
@@ -141,6 +164,9 @@ class HybridRetriever:
                     dense_score=float(matrix[i] @ qvec),
                     bm25_score=float(bm25.get(p.id, 0.0)),
                     corroborated_by=sorted(twins),
+                    title=info.title if info else None,
+                    date=info.date if info else None,
+                    version_group=info.version_group if info else None,
                 )
             )
         return results

@@ -6,6 +6,7 @@ import hashlib
 import json
 import math
 from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,8 @@ class BM25Index:
         self.passages = passages
         self.k1, self.b = k1, b
         self.fingerprint = fingerprint([p.id for p in passages])
+        self.ids = frozenset(p.id for p in passages)
+        self._sources = np.array([p.source for p in passages], dtype=object)
         docs = [Counter(tokens(p.text)) for p in passages]
         self._lengths = [sum(d.values()) for d in docs]
         self._avg = (sum(self._lengths) / len(docs)) if docs else 0.0
@@ -58,8 +61,11 @@ class BM25Index:
             weights = self._idf[term] * freqs * (self.k1 + 1) / (freqs + length_norm[rows])
             self._weights[term] = (rows, weights)
 
-    def search(self, query: str, n: int) -> list[tuple[Passage, float]]:
-        """The `n` best passages for `query`, with their BM25 scores (only scores above 0)."""
+    def search(
+        self, query: str, n: int, sources: Collection[str] | None = None
+    ) -> list[tuple[Passage, float]]:
+        """The `n` best passages for `query`, with their BM25 scores (only scores above 0);
+        only passages of the files in `sources`, when given."""
         scores = np.zeros(len(self.passages))
         touched = np.zeros(len(self.passages), dtype=bool)
         for term in set(tokens(query)):
@@ -69,6 +75,8 @@ class BM25Index:
             rows, weights = found
             scores[rows] += weights
             touched[rows] = True
+        if sources is not None:
+            touched &= np.isin(self._sources, list(sources))
         candidates = np.flatnonzero(touched)
         # Best score first; equal scores in passage order.
         best = candidates[np.lexsort((candidates, -scores[candidates]))][:n]

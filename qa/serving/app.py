@@ -13,6 +13,7 @@ from starlette.types import ASGIApp
 
 from qa.errors import NotFoundError
 from qa.serving.admission import Admission
+from qa.serving.articles import articles_router
 from qa.serving.deps import QAPipeline
 from qa.serving.errors import add_error_handlers
 from qa.serving.feedback import FeedbackStore
@@ -53,6 +54,7 @@ def create_app(
     add_error_handlers(app)
     app.include_router(health_router)
     app.include_router(api_router)
+    app.include_router(articles_router)
     app.include_router(openai_router)
     # Routers included later (e.g. /api/articles) must come before this catch-all.
     add_not_found_routes(app)

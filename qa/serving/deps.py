@@ -44,11 +44,19 @@ class QAPipeline(Protocol):
     settings: Settings
 
     def ask(
-        self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
+        self,
+        question: str,
+        history: Sequence[ChatTurn] = (),
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
     ) -> Answer: ...
 
     def stream(
-        self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
+        self,
+        question: str,
+        history: Sequence[ChatTurn] = (),
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
     ) -> Iterator[StreamEvent]: ...
 
     def search(self, query: str, k: int | None = None) -> Sequence[RetrievedPassage]: ...

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from qa.errors import (
     BadInputError,
     BusyError,
+    ConflictError,
     IndexMissingError,
     ModelUnavailableError,
     NotFoundError,
@@ -30,6 +31,7 @@ from qa.errors import (
     SourceError,
     StoreUnavailableError,
     UnauthorizedError,
+    UnsafeNameError,
     UnsupportedError,
 )
 
@@ -55,11 +57,13 @@ MAX_ECHO_CHARS = 200
 # Most specific first: the first class in an error's MRO found here decides.
 _STATUS: dict[type[QAError], tuple[int, str]] = {
     UnsupportedError: (400, "unsupported_parameter"),
+    UnsafeNameError: (400, "invalid_name"),
     PayloadTooLargeError: (413, "request_too_large"),
     BadInputError: (422, "invalid_value"),
     SourceError: (422, "invalid_source"),
     UnauthorizedError: (401, "invalid_api_key"),
     NotFoundError: (404, "not_found"),
+    ConflictError: (409, "conflict"),
     BusyError: (503, "queue_full"),
     IndexMissingError: (503, "index_missing"),
     ModelUnavailableError: (503, "model_unavailable"),

@@ -83,7 +83,7 @@ async def chat_completions(
     ticket = admission.reserve()
 
     def events() -> Iterator[StreamEvent]:
-        return ticket.run(lambda: pipeline.stream(question, history, k=k))
+        return ticket.run(lambda: pipeline.stream(question, history, k=k, sources=body.sources))
 
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
@@ -102,7 +102,9 @@ async def chat_completions(
         model=SYSTEM_MODEL_ID,
         choices=[
             ChatChoice(
-                message=ChatReply(content=text + format_sources(_cited(answer, text, body))),
+                message=ChatReply(
+                    content=text + format_sources(_cited(answer, text, body), answer.conflict)
+                ),
                 finish_reason=finish,
             )
         ],
@@ -203,7 +205,7 @@ async def _completion_chunks(
                     yield chunk({"content": delta}, **usage)
             elif isinstance(item, Answer):
                 rest, finish = shown.finish(item)
-                sources = format_sources(_cited(item, shown.sent, body))
+                sources = format_sources(_cited(item, shown.sent, body), item.conflict)
                 if rest + sources:
                     yield chunk({"content": rest + sources}, **usage)
                 yield chunk(

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
+from qa.serving.corroboration import version_agreement
 from qa.serving.deps import check_question
 from qa.types import MAX_QUESTION_CHARS, MAX_TURN_CHARS, WHOLE_NUMBER, ChatTurn, Citation, JsonInt
 
@@ -147,6 +148,11 @@ class ChatCompletionRequest(BaseModel):
     k: Annotated[int, Strict(), Field(ge=1, le=20), WHOLE_NUMBER] | None = Field(
         default=None, description="Passages to retrieve"
     )
+    sources: list[Annotated[str, Field(min_length=1, max_length=255)]] | None = Field(
+        default=None,
+        max_length=200,
+        description="Answer only from these articles: file names or version groups (story:...)",
+    )
 
     @field_validator("messages")
     @classmethod
@@ -264,14 +270,18 @@ class ModelList(BaseModel):
 SOURCES_HEADER = "\n\nSources:\n"
 
 
-def format_sources(citations: Sequence[Citation]) -> str:
-    """The footnotes of a chat reply: `[n] source [start:end] "snippet"`, one a line."""
+def format_sources(citations: Sequence[Citation], conflict: bool = False) -> str:
+    """The footnotes of a chat reply, one a line: `[n] Title (date) — source [start:end]
+    (3 versions agree) "snippet"` (the file name alone when the title is unknown; the
+    agreement note only when versions of the story are known)."""
     lines = []
     for c in citations:
         snippet = " ".join(c.text.split())
         if len(snippet) > 100:
             snippet = snippet[:99].rstrip() + "…"
-        lines.append(f'[{c.n}] {c.source} [{c.start}:{c.end}] "{snippet}"')
+        agreement = version_agreement(c, citations, conflict)
+        note = f" ({agreement})" if agreement else ""
+        lines.append(f'[{c.n}] {c.label} [{c.start}:{c.end}]{note} "{snippet}"')
     return SOURCES_HEADER + "\n".join(lines) if lines else ""
 
 

@@ -73,6 +73,11 @@ class AskRequest(BaseModel):
     k: Annotated[int, Strict(), Field(ge=1, le=20), WHOLE_NUMBER] | None = Field(
         default=None, description="Passages to retrieve"
     )
+    sources: list[Annotated[str, Field(min_length=1, max_length=255)]] | None = Field(
+        default=None,
+        max_length=200,
+        description="Answer only from these articles: file names or version groups (story:...)",
+    )
 
     @field_validator("question")
     @classmethod
@@ -136,7 +141,9 @@ async def ask(
     """
     ticket = admission.reserve()
     answer = await collect_answer(
-        lambda: ticket.run(lambda: pipeline.stream(body.question, body.history, k=body.k)),
+        lambda: ticket.run(
+            lambda: pipeline.stream(body.question, body.history, k=body.k, sources=body.sources)
+        ),
         request.is_disconnected,
     )
     if answer is None:  # the client is gone: nobody reads this
@@ -171,7 +178,11 @@ async def ask_stream(
     async def events() -> AsyncIterator[dict[str, str]]:
         try:
             async for item in iterate_in_thread(
-                lambda: ticket.run(lambda: pipeline.stream(body.question, body.history, k=body.k))
+                lambda: ticket.run(
+                    lambda: pipeline.stream(
+                        body.question, body.history, k=body.k, sources=body.sources
+                    )
+                )
             ):
                 if isinstance(item, Answer):
                     yield {"event": "answer", "data": item.model_dump_json()}

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -181,28 +182,48 @@ def test_removed_and_added_files(
 
 
 def test_bad_files_are_skipped_and_named(
-    store: PassageStore, spy: SpyEmbedder, seeds_dir: Path, settings: Settings
+    store: PassageStore, spy: SpyEmbedder, seeds_dir: Path, settings: Settings, tmp_path: Path
 ) -> None:
-    (seeds_dir / "latin1.txt").write_bytes("Caf\u00e9 na\u00efve".encode("latin-1"))
+    (seeds_dir / "latin1.txt").write_bytes(
+        "Le café de la gare a rouvert ses portes à Genève après des travaux.".encode("latin-1")
+    )
     (seeds_dir / "empty.txt").write_bytes(b"")
     (seeds_dir / "blank.md").write_text(" \n\t\n", encoding="utf-8")
+    (seeds_dir / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (seeds_dir / "huge.txt").write_text("word " * 1500, encoding="utf-8")
+    (seeds_dir / "menu.html").write_text("<html><body><nav></nav></body></html>")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("A secret kept outside the seeds folder.\n", encoding="utf-8")
+    (seeds_dir / "link.txt").symlink_to(outside)
     (seeds_dir / "notes.pdf").write_bytes(b"%PDF-1.4")  # not an article type: ignored silently
 
-    report = run(store, seeds_dir, settings)
+    report = run(store, seeds_dir, settings, max_bytes=6000)
     skipped = {s.name: s.reason for s in report.plan.skipped}
-    assert set(skipped) == {"latin1.txt", "empty.txt", "blank.md"}
-    assert "UTF-8" in skipped["latin1.txt"] and skipped["empty.txt"] == "empty file"
+    assert set(skipped) == {
+        "empty.txt",
+        "blank.md",
+        "binary.txt",
+        "huge.txt",
+        "menu.html",
+        "link.txt",
+    }
+    assert skipped["empty.txt"] == "empty file" and "binary" in skipped["binary.txt"]
+    assert "6000-byte limit" in skipped["huge.txt"] and "no article text" in skipped["menu.html"]
+    assert "outside the folder" in skipped["link.txt"]
     summary = report.summary()
     assert SUMMARY.match(summary)
-    for name in ("latin1.txt", "empty.txt", "blank.md"):
+    for name in skipped:
         assert name in summary
     assert "notes.pdf" not in summary
-    assert sorted(report.plan.added) == sorted(p.name for p in seeds_dir.glob("0*.txt"))
-    assert set(stored(store)) == {p.name for p in seeds_dir.glob("0*.txt")}
+    # Not UTF-8 is decoded (charset-normalizer), not refused; offsets index the decoded text.
+    assert "latin1.txt" in report.plan.added
+    assert read_source_text(seeds_dir, "latin1.txt").startswith("Le café de la gare")
+    seeds = {p.name for p in seeds_dir.glob("0*.txt")}
+    assert set(stored(store)) == seeds | {"latin1.txt"}
 
 
 def test_no_articles_is_an_error(store: PassageStore, tmp_path: Path, settings: Settings) -> None:
-    with pytest.raises(SourceError, match=r"no \.txt or \.md files"):
+    with pytest.raises(SourceError, match=r"no \.txt, \.md or \.html files"):
         run(store, tmp_path, settings)
     with pytest.raises(SourceError, match="does not exist"):
         run(store, tmp_path / "missing", settings)
@@ -300,7 +321,7 @@ def test_cli_killed_mid_embedding_then_rerun(
     tmp_path: Path, seeds_dir: Path, embedder: Embedder, settings: Settings
 ) -> None:
     write_synthetic_articles(seeds_dir, 20)
-    (seeds_dir / "bad.txt").write_bytes(b"Scale AI \xc3\x28 not UTF-8")
+    (seeds_dir / "bad.txt").write_bytes(b"Scale AI \x00\x01\x02 binary")
     (seeds_dir / "empty.md").write_bytes(b"")
     expected = flat(wanted(embedder, seeds_dir, settings))
     assert len(expected) > 300  # more than one embedding batch, so the kill lands part-way
@@ -342,7 +363,7 @@ def test_cli_killed_mid_embedding_then_rerun(
     assert match, lines[0]
     assert int(match.group(5)) == len(expected)
     assert int(match.group(6)) == len(expected) - partial  # resumed, not restarted
-    assert "bad.txt (not UTF-8" in lines[0] and "empty.md (empty file)" in lines[0]
+    assert "bad.txt (a binary file" in lines[0] and "empty.md (empty file)" in lines[0]
     assert "skipped bad.txt" in rerun.stderr
 
     search = qa(
@@ -375,3 +396,63 @@ def test_cli_killed_mid_embedding_then_rerun(
     fresh = embedder.encode_documents([p.text for p in sample])
     for p, v in zip(sample, fresh, strict=True):
         np.testing.assert_allclose(vectors[p.id], v, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_serve_killed_mid_ingestion_then_the_next_start_completes_it(
+    tmp_path: Path, seeds_dir: Path, embedder: Embedder, settings: Settings
+) -> None:
+    """`qa serve` indexes files dropped into the watched folder; killed (SIGKILL) in the middle,
+    it loses nothing: the lock dies with it, and the next run embeds only what was missing."""
+    from conftest import free_port
+
+    data = tmp_path / "data"
+    env = {
+        **os.environ,
+        "QA_SEEDS_DIR": str(seeds_dir),
+        "QA_DATA_DIR": str(data),
+        "ANONYMIZED_TELEMETRY": "False",
+        "HF_HUB_OFFLINE": "1",
+    }
+    port = free_port()
+    db = data / "chroma" / "chroma.sqlite3"
+    victim = subprocess.Popen(
+        [sys.executable, "-m", "qa.cli", "serve", "--backend", "extractive", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            assert victim.poll() is None, "qa serve ended"
+            assert time.monotonic() < deadline, "qa serve did not come up in 240 s"
+            try:
+                if urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).status:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        seeded = stored_rows(db)
+        write_synthetic_articles(seeds_dir, 20)  # the watch picks them up: > 300 passages
+        expected = flat(wanted(embedder, seeds_dir, settings))
+        while stored_rows(db) == seeded:
+            assert victim.poll() is None, "qa serve ended before the first batch was seen"
+            assert time.monotonic() < deadline, "the watch indexed nothing"
+            time.sleep(0.05)
+        victim.send_signal(signal.SIGKILL)
+    finally:
+        victim.kill()
+        victim.wait()
+    partial = stored_rows(db)
+    assert seeded < partial < len(expected)
+
+    rerun = qa("index", env=env, cwd=tmp_path)
+    assert rerun.returncode == 0, rerun.stderr  # the dead server's lock is gone with it
+    match = SUMMARY.match(rerun.stdout.strip().splitlines()[-1])
+    assert match, rerun.stdout
+    assert int(match.group(5)) == len(expected)
+    assert int(match.group(6)) == len(expected) - partial  # resumed, not restarted
+    client = chromadb.PersistentClient(path=str(data / "chroma"))
+    ids = PassageStore(client, embedder).collection.get(include=[])["ids"]
+    assert len(ids) == len(set(ids)) and set(ids) == expected

@@ -92,7 +92,11 @@ class Gated(FakePipeline):
     produced: int = 0
 
     def stream(
-        self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
+        self,
+        question: str,
+        history: Sequence[ChatTurn] = (),
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
     ) -> Iterator[StreamEvent]:
         self.calls.append(("stream", question, list(history), k))
         for _ in range(200):

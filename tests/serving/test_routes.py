@@ -236,13 +236,17 @@ def test_openapi_documents_every_endpoint(app: FastAPI) -> None:
 class SlowPipeline(FakePipeline):
     """Blocks its thread for a while: the event loop must stay free meanwhile."""
 
-    def ask(self, question: str, history: Any = (), k: int | None = None) -> Answer:
+    def ask(
+        self, question: str, history: Any = (), k: int | None = None, sources: Any = None
+    ) -> Answer:
         time.sleep(0.5)
-        return super().ask(question, history, k)
+        return super().ask(question, history, k, sources)
 
-    def stream(self, question: str, history: Any = (), k: int | None = None) -> Iterator[Any]:
+    def stream(
+        self, question: str, history: Any = (), k: int | None = None, sources: Any = None
+    ) -> Iterator[Any]:
         time.sleep(0.5)
-        yield from super().stream(question, history, k)
+        yield from super().stream(question, history, k, sources)
 
 
 def test_blocking_calls_do_not_block_the_event_loop(app: FastAPI, fake: FakePipeline) -> None:

@@ -196,25 +196,13 @@ def qa_serve(port: int, *flags: str) -> list[str]:
     return [*command, "--port", str(port)]
 
 
-def test_serve_refuses_to_start_without_an_index(tmp_path: Path) -> None:
-    shutil.copytree(SEEDS, tmp_path / "seeds")
-    done = subprocess.run(
-        qa_serve(free_port()),
-        cwd=ROOT,
-        env=_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 2
-    assert "qa index" in done.stderr
-
-
-def test_serve_builds_the_index_and_serves(tmp_path: Path) -> None:
+def test_serve_builds_the_index_serves_and_holds_the_store(tmp_path: Path) -> None:
+    """No index: `qa serve` builds it instead of refusing, and while it runs `qa index` in
+    another process is refused (the embedded store is one process's)."""
     shutil.copytree(SEEDS, tmp_path / "seeds")
     port = free_port()
     proc = subprocess.Popen(
-        qa_serve(port, "--build-index"),
+        qa_serve(port),
         cwd=ROOT,
         env=_env(tmp_path),
         stdout=subprocess.PIPE,
@@ -235,6 +223,16 @@ def test_serve_builds_the_index_and_serves(tmp_path: Path) -> None:
         r = httpx.post(f"http://127.0.0.1:{port}/api/ask", json={"question": QUESTION}, timeout=120)
         assert r.status_code == 200 and r.json()["citations"]
         assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
+        index = subprocess.run(
+            [sys.executable, "-m", "qa.cli", "index"],
+            cwd=ROOT,
+            env=_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert index.returncode == 2
+        assert "in use by qa serve" in index.stderr and "stop the server" in index.stderr
     finally:
         proc.send_signal(signal.SIGINT)
         try:

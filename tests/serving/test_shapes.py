@@ -210,7 +210,11 @@ class ThreeSentences(FakePipeline):
     """Answers with three cited sentences, checked one sentence at a time."""
 
     def stream(
-        self, question: str, history: Sequence[ChatTurn] = (), k: int | None = None
+        self,
+        question: str,
+        history: Sequence[ChatTurn] = (),
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
     ) -> Iterator[StreamEvent]:
         self.calls.append(("stream", question, list(history), k))
         for i, part in enumerate(ANSWER.split(". ")):

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from library.articles import ORCHESTRA, ORCHESTRA_QUESTION
 
 from qa.server import create_server_app
 
@@ -29,7 +30,8 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-LABEL = re.compile(r"^\[(\d+)\] (\S+) \[(\d+):(\d+)\]$")
+# "[n] file [start:end]", or "[n] Title (date) — file [start:end]" when the title is known.
+LABEL = re.compile(r"^\[(\d+)\] (?:.+ — )?(\S+) \[(\d+):(\d+)\]$")
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -208,3 +210,44 @@ def test_with_a_key_the_browser_logs_in_first(browser: Any, keyed_server: LiveSe
         assert "49" in ask(page, QUESTION).inner_text()
     finally:
         page.close()
+
+
+def test_upload_in_the_articles_panel_then_ask_about_it(
+    page: Any, server: LiveServer, tmp_path: Path
+) -> None:
+    # No floating "Conversation" label over the messages.
+    assert page.locator("#qa-chat label", has_text="Conversation").count() == 0
+    first = ask(page, QUESTION)
+
+    page.get_by_text("Articles", exact=True).click()
+    article = tmp_path / "andes-tour.txt"
+    article.write_text(ORCHESTRA, encoding="utf-8")
+    page.locator("#qa-upload-files input[type=file]").set_input_files(str(article))
+    page.locator("#qa-upload").click()
+    page.locator("#qa-article-status", has_text="Added andes-tour.txt").wait_for(timeout=60_000)
+    page.wait_for_function(
+        "t => document.querySelector('#qa-article-table')?.innerText.includes(t)",
+        arg="Andes Philharmonic Plans Patagonia Tour",
+        timeout=30_000,
+    )
+
+    reply = ask(page, ORCHESTRA_QUESTION)
+    assert "48" in reply.inner_text()
+    assert "Andes Philharmonic Plans Patagonia Tour" in reply.inner_text()
+    label = page.locator("#qa-sources label").first.inner_text().strip()
+    assert label.startswith("[1] Andes Philharmonic Plans Patagonia Tour — andes-tour.txt [")
+    assert page.locator("#qa-viewer mark").inner_text() == cited(server, label)
+
+    # The sources of an earlier answer open when it is selected in the chat.
+    first.click()
+    page.wait_for_function(
+        "() => !document.querySelector('#qa-sources')?.innerText.includes('andes-tour.txt')",
+        timeout=30_000,
+    )
+    assert "49" in page.locator("#qa-viewer").inner_text()
+
+    # Removed again through the panel.
+    page.locator("#qa-remove-name input").fill("andes-tour.txt")
+    page.locator("#qa-remove-name input").press("Enter")
+    page.locator("#qa-remove").click()
+    page.locator("#qa-article-status", has_text="Removed andes-tour.txt").wait_for(timeout=60_000)

@@ -1,0 +1,113 @@
+"""Article metadata found at load time: title, byline, date and URL.
+
+HTML goes through `trafilatura` (main text and its metadata); plain text and Markdown get a
+title from a Markdown heading or a short first line, and a byline or dateline when the text
+opens with one. Nothing here changes the text: offsets index into what the loader returns.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["ArticleFormat", "ArticleMeta", "extract_html", "text_metadata"]
+
+ArticleFormat = Literal["text", "markdown", "html"]
+
+# A title line: at most this many words, and not ending like a sentence.
+_TITLE_MAX_WORDS = 15
+_MIN_ARTICLE_WORDS = 8
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<title>.+?)\s*#*\s*$")
+_BYLINE = re.compile(r"^\s*By\s+(?P<by>[A-Z][^\n]{1,150})$")
+# "TROMSO (Reuters) -", "San Francisco (Reuters) –", "(Reuters) -" at the start of a paragraph.
+_DATELINE = re.compile(
+    r"^\s*(?P<place>[A-Z][\w.'’ ,-]{0,60}?)?\s*\((?P<agency>Reuters|AP|AFP|Bloomberg)\)\s*[-–—]"
+)
+
+
+@dataclass(frozen=True)
+class ArticleMeta:
+    """What is known about an article besides its text. Unknown fields are None.
+
+    Attributes:
+        format: how the file was read (`text`, `markdown` or `html`).
+        title: the headline.
+        byline: the authors ("Anne Tong, Kenrik Kai and Crystal Hu"), without "By".
+        date: the publication date, ISO 8601 (HTML only, when the page states it).
+        url: the page's canonical URL (HTML only).
+        dateline: the place of a dateline ("TROMSO"), or the agency alone when no place.
+    """
+
+    format: ArticleFormat = "text"
+    title: str | None = None
+    byline: str | None = None
+    date: str | None = None
+    url: str | None = None
+    dateline: str | None = None
+
+
+def text_metadata(text: str, format: ArticleFormat = "text") -> ArticleMeta:
+    """Title, byline and dateline of a plain-text or Markdown article.
+
+    The title is a Markdown heading on the first non-blank line, or a first line of at most
+    15 words that does not end with a full stop (an article that opens with a paragraph has
+    none). A byline is a line "By ..." among the first three lines; a dateline is a
+    "PLACE (Reuters) -" opening of one of the first three lines.
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ArticleMeta(format=format)
+    title = _title(lines[0])
+    byline = dateline = None
+    for line in lines[:3]:
+        by = _BYLINE.match(line)
+        if by and byline is None and len(by["by"].split()) <= 12:
+            byline = by["by"].strip()
+            continue
+        found = _DATELINE.match(line)
+        if found and dateline is None:
+            dateline = (found["place"] or "").strip(" ,") or found["agency"]
+    return ArticleMeta(format=format, title=title, byline=byline, dateline=dateline)
+
+
+def _title(first: str) -> str | None:
+    heading = _HEADING.match(first)
+    if heading:
+        return heading["title"].strip()
+    words = first.split()
+    if len(words) > _TITLE_MAX_WORDS or first.endswith((".", "!", "?", ":", ";", ",")):
+        return None
+    if _BYLINE.match(first) or _DATELINE.match(first):
+        return None
+    return first
+
+
+def extract_html(html: str) -> tuple[str, ArticleMeta] | None:
+    """The main text of an HTML page and its metadata, through `trafilatura`.
+
+    Returns None when the page holds no article text (navigation only, an empty body: fewer
+    than 8 words).
+    """
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
+    text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
+    # trafilatura falls back to whatever text a page has ("Home | About"): under a sentence's
+    # worth of words is no article.
+    if len(text.split()) < _MIN_ARTICLE_WORDS:
+        return None
+    found = text_metadata(text, "html")
+    meta = ArticleMeta(
+        format="html",
+        title=_clean(getattr(doc, "title", None)) or found.title,
+        byline=_clean(getattr(doc, "author", None)) or found.byline,
+        date=_clean(getattr(doc, "date", None)),
+        url=_clean(getattr(doc, "url", None)),
+        dateline=found.dateline,
+    )
+    return text + "\n", meta
+
+
+def _clean(value: object) -> str | None:
+    return " ".join(str(value).split()) or None if value else None

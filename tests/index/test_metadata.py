@@ -1,0 +1,87 @@
+"""Article metadata at load: titles, bylines and datelines of text; HTML through trafilatura;
+other encodings through charset-normalizer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.errors import BadSourceError
+from index.loader import load_source, load_sources, parse_source
+from index.metadata import text_metadata
+
+from conftest import ROOT, SEEDS
+
+HTML = (ROOT / "tests" / "fixtures" / "harbor.html").read_text(encoding="utf-8")
+
+
+def test_a_short_first_line_is_the_title_and_a_byline_and_dateline_follow() -> None:
+    text = (
+        "Harbor Lights Open in Tromso\nBy Ola Nordmann and Kari Nordmann\n"
+        "TROMSO (Reuters) - The city said on Monday it will open a library.\n"
+    )
+    meta = text_metadata(text)
+    assert meta.title == "Harbor Lights Open in Tromso"
+    assert meta.byline == "Ola Nordmann and Kari Nordmann"
+    assert meta.dateline == "TROMSO"
+
+
+def test_a_markdown_heading_is_the_title() -> None:
+    meta = text_metadata("# Ferry Terminal Approved #\n\nBergen will build it.\n", "markdown")
+    assert meta.title == "Ferry Terminal Approved" and meta.format == "markdown"
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        "The city said on Monday it will open a library.",  # a sentence: ends with a full stop
+        " ".join(["word"] * 16),  # too long for a headline
+        "By Ola Nordmann",  # a byline is not a title
+    ],
+)
+def test_no_title_when_the_text_opens_with_a_paragraph(first: str) -> None:
+    assert text_metadata(first + "\nMore text follows here.\n").title is None
+
+
+def test_the_seeds_titles_bylines_and_datelines() -> None:
+    metas = {d.name: d.meta for d in load_sources(SEEDS)[0]}
+    with_byline = [m for m in metas.values() if m.byline]
+    assert [m.byline for m in with_byline] == ["Anne Tong, Kenrik Kai and Crystal Hu"]
+    # Two seeds open with a paragraph, the third with a byline: none has a title line.
+    assert all(m.title is None for m in metas.values())
+
+
+def test_html_gives_main_text_title_author_date_and_url(tmp_path: Path) -> None:
+    (tmp_path / "harbor.html").write_text(HTML, encoding="utf-8")
+    doc = load_source(tmp_path / "harbor.html")
+    assert doc.meta.format == "html"
+    assert doc.meta.title == "Harbor Lights Open in Tromso" or "Harbor Lights" in (
+        doc.meta.title or ""
+    )
+    assert doc.meta.byline == "Ola Nordmann"
+    assert doc.meta.date == "2025-06-14"
+    assert doc.meta.url == "https://news.example/harbor-lights"
+    assert "12 million crown grant" in doc.text
+    assert "Copyright" not in doc.text and "World" not in doc.text  # boilerplate dropped
+
+
+def test_html_without_article_text_is_refused_by_name() -> None:
+    with pytest.raises(BadSourceError, match=r"menu\.html: HTML with no article text"):
+        parse_source("menu.html", b"<html><body><nav><a href='/'>Home</a></nav></body></html>")
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-16"])
+def test_text_in_another_encoding_is_decoded(tmp_path: Path, encoding: str) -> None:
+    text = "Zürich’s café owners said on Tuesday that prices rose 4% — the most since 2008.\n"
+    (tmp_path / "zurich.txt").write_bytes(text.encode(encoding))
+    doc = load_source(tmp_path / "zurich.txt")
+    assert doc.text == text
+
+
+def test_binary_and_oversized_files_are_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(BadSourceError, match="a binary file"):
+        parse_source("logo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (tmp_path / "big.txt").write_text("word " * 500, encoding="utf-8")
+    with pytest.raises(BadSourceError, match=r"big\.txt: 2500 bytes, over the 2048-byte limit"):
+        load_source(tmp_path / "big.txt", max_bytes=2048)
