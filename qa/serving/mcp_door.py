@@ -13,7 +13,6 @@ server is stateless (no session to keep) and answers JSON.
 from __future__ import annotations
 
 import contextlib
-import inspect
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -52,7 +51,6 @@ def build_mcp_server(pipeline: QAPipeline, admission: Admission) -> MCPServer:
         " citations (source file and character offsets). Use `ask` for an answer and"
         " `search` for the raw passages.",
     )
-    takes_sources = "sources" in inspect.signature(pipeline.stream).parameters
 
     @server.tool()
     async def ask(
@@ -63,18 +61,12 @@ def build_mcp_server(pipeline: QAPipeline, admission: Admission) -> MCPServer:
         """Answer a question about the news articles with numbered, checked citations, or
         decline when the articles do not hold the answer. `history`: earlier turns
         ({role: user|assistant, content}), oldest first, for follow-ups. `sources`: only
-        these article file names."""
+        these article file names or version groups (`story:...`, see GET /api/articles)."""
         turns = list(history or [])[-50:]
-        options: dict[str, Any] = {}
-        if sources:
-            if not takes_sources:
-                # TODO(integrator): pass `sources` on once `pipeline.stream` filters by source.
-                raise ValueError("this server cannot limit answers to sources yet")
-            options["sources"] = sources
         ticket = admission.reserve()
         answer: Answer | None = None
         async for item in iterate_in_thread(
-            lambda: ticket.run(lambda: pipeline.stream(question, turns, **options))
+            lambda: ticket.run(lambda: pipeline.stream(question, turns, sources=sources or None))
         ):
             if isinstance(item, Answer):
                 answer = item
