@@ -11,11 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
+from library.articles import ORCHESTRA, ORCHESTRA_QUESTION
 
 from qa.server import create_server_app
 
 from conftest import QUESTION, UNANSWERABLE, LiveServer, real_pipeline
-from library.articles import ORCHESTRA, ORCHESTRA_QUESTION
 
 pytestmark = pytest.mark.browser
 
