@@ -29,6 +29,7 @@ from index.errors import BadSourceError
 from index.indexer import IndexPlan, IndexReport, apply_plan, plan_index
 from index.loader import SUFFIXES, SourceDocument, load_source, parse_source
 from index.store import PassageStore
+from index.types import Passage
 from index.versions import article_vector, version_groups
 from qa.errors import BadInputError, ConflictError, NotFoundError, UnsafeNameError
 from qa.library._locks import ReadWriteLock
@@ -114,6 +115,8 @@ class Library:
         self._rw = ReadWriteLock()
         self._ingest = threading.Lock()
         self._snap = _Snapshot(retriever, {}, {})
+        # Passages of each (file, sha256) already chunked: a sync chunks only what changed.
+        self._chunks: dict[tuple[str, str], list[Passage]] = {}
         self.last_report: IndexReport | None = None
 
     # ------------------------------------------------------------ reading
@@ -205,6 +208,7 @@ class Library:
                 overlap_tokens=self.overlap_tokens,
                 max_bytes=self.max_bytes,
                 allow_empty=True,
+                chunk_cache=self._chunks,
             )
             for bad in plan.skipped:
                 logger.warning("skipped %s: %s", bad.name, bad.reason)
