@@ -142,7 +142,8 @@ class Citation(BaseModel):
         """Cite a whole passage as source number `n`; `score` is rounded to 4 decimals.
 
         The article's title, date and version group are copied when the passage has them
-        (a `RetrievedPassage` does), and its near-duplicates in the same version group.
+        (a `RetrievedPassage` does), and, when its version group is known, the other versions
+        holding a near-duplicate (`corroborated_by`).
         """
         group = getattr(passage, "version_group", None)
         return cls(
