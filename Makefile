@@ -12,7 +12,7 @@ MIN_ACC_EXTRACTIVE ?= 0.74
 MIN_ACC_LOCAL ?= 0.75
 
 .PHONY: help install install-system model index run serve test test-fast lint typecheck pytest \
-        wheel-check eval eval-gate bench bench-index bench-load bench-ttft clean
+        wheel-check eval eval-gate bench bench-index bench-library bench-load bench-ttft clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -76,6 +76,9 @@ bench: bench-index bench-ttft ## benchmarks that print figures (not timed tests)
 
 bench-index: install ## indexing and retrieval figures (seeds and a 20k-passage corpus)
 	$(BIN)/python -m bench.index_bench
+
+bench-library: install ## live ingestion while serving: upload to answerable, question waits (seeds, +20k)
+	$(BIN)/python -m bench.library_bench
 
 bench-ttft: install model ## time to first token: ours vs llama.cpp alone
 	$(BIN)/python -m bench.ttft --model qwen

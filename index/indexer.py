@@ -9,7 +9,7 @@ A run killed at any point leaves only correct passages; the next run completes t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,11 +88,15 @@ def plan_index(
     rebuild: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
     allow_empty: bool = False,
+    chunk_cache: MutableMapping[tuple[str, str], list[Passage]] | None = None,
 ) -> IndexPlan:
     """Compare the folder with the store and list the work, embedding nothing.
 
     Passages whose article metadata is missing (an index built before it was stored) or out
     of date are listed in `to_retag`: their metadata is rewritten, nothing is embedded.
+
+    `chunk_cache`, kept by a caller that plans often (a server), maps (file name, sha256)
+    to the file's passages, so unchanged files are not chunked again; it is updated here.
 
     Raises:
         SourceError: the folder does not exist, or holds no article files (unless
@@ -111,14 +115,18 @@ def plan_index(
     plan.indexed_at = {name: r.indexed_at for name, r in records.items() if r.indexed_at}
     if rebuild:
         plan.to_delete = {pid for r in records.values() for pid in r.ids}
+    cache = {} if chunk_cache is None else chunk_cache
     for doc in docs:
-        passages = chunk_text(
-            doc.name,
-            doc.text,
-            store.embedder.count_tokens,
-            max_tokens=max_tokens,
-            overlap_tokens=overlap_tokens,
-        )
+        passages = cache.get((doc.name, doc.sha256))
+        if passages is None:
+            passages = chunk_text(
+                doc.name,
+                doc.text,
+                store.embedder.count_tokens,
+                max_tokens=max_tokens,
+                overlap_tokens=overlap_tokens,
+            )
+            cache[(doc.name, doc.sha256)] = passages
         plan.passages[doc.name] = passages
         wanted = {p.id for p in passages}
         have = existing.pop(doc.name, set())
@@ -132,6 +140,10 @@ def plan_index(
         (plan.changed if have else plan.added).append(doc.name)
         plan.to_embed.extend(p for p in passages if p.id not in have)
         plan.to_delete |= have - wanted
+    if chunk_cache is not None:  # forget files that are gone or changed
+        current = {(d.name, d.sha256) for d in docs}
+        for key in [k for k in chunk_cache if k not in current]:
+            del chunk_cache[key]
     for name, ids in existing.items():
         plan.removed.append(name)
         plan.to_delete |= ids

@@ -149,6 +149,7 @@ def read_source_text(folder: Path, name: str) -> str:
     """The text of one source exactly as the loader sees it (offsets index into this).
 
     Raises:
-        BadSourceError: the file is no longer a readable article.
+        OSError: the file cannot be read (missing, ...).
+        BadSourceError: the file is not a readable article.
     """
-    return load_source(folder / name, max_bytes=1 << 62, folder=folder).text
+    return parse_source(name, (folder / name).read_bytes()).text

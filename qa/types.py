@@ -159,10 +159,11 @@ class Citation(BaseModel):
     version_group: str | None = Field(
         default=None, description="Versions of one story share a group, if known"
     )
-    corroborated_by: list[str] = Field(
-        default_factory=list,
+    corroborated_by: list[str] | None = Field(
+        default=None,
         description="Other versions of the same story (same version group) holding a"
-        " near-duplicate of the cited passage: they say the same",
+        " near-duplicate of the cited passage: they say the same (null when versions are"
+        " not known)",
     )
 
     @property
@@ -178,7 +179,8 @@ class Citation(BaseModel):
         """Cite a whole passage as source number `n`; `score` is rounded to 4 decimals.
 
         The article's title, date and version group are copied when the passage has them
-        (a `RetrievedPassage` does), and its near-duplicates in the same version group.
+        (a `RetrievedPassage` does), and, when its version group is known, the other versions
+        holding a near-duplicate (`corroborated_by`).
         """
         group = getattr(passage, "version_group", None)
         return cls(
@@ -187,7 +189,7 @@ class Citation(BaseModel):
             title=getattr(passage, "title", None),
             date=getattr(passage, "date", None),
             version_group=group,
-            corroborated_by=list(getattr(passage, "corroborated_by", []) if group else []),
+            corroborated_by=list(getattr(passage, "corroborated_by", [])) if group else None,
             start=passage.start,
             end=passage.end,
             passage_start=passage.start,

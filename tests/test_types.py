@@ -33,6 +33,7 @@ def test_citation_schema_fields() -> None:
         "text": "Meta takes 49%.",
         "score": 0.6123,
         "version_group": None,
+        "corroborated_by": None,
     }
 
 

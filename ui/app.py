@@ -44,9 +44,14 @@ Answers = dict[str, dict[str, Any]]
 _THUMBS = ("Like", "Dislike")
 
 
-def _chat(messages: list[dict[str, Any]], complete: bool) -> Any:
-    """The chat's update: thumbs only once the answer is complete."""
-    return gr.update(value=messages, feedback_options=_THUMBS if complete else ())
+def _hide_thumbs() -> Any:
+    """No thumbs while an answer is generated (they would rate an unfinished answer)."""
+    return gr.update(feedback_options=())
+
+
+def _show_thumbs() -> Any:
+    """Thumbs again once the answer is complete."""
+    return gr.update(feedback_options=_THUMBS)
 
 
 class ChatHandlers:
@@ -107,8 +112,7 @@ class ChatHandlers:
                     messages[index]["content"] = format_answer(item)
                     answers = {**answers, str(index): item.model_dump()}
                     picked, viewer = self._sources_of(item.citations)
-                    chat = _chat(messages, complete=True)
-                    yield "", chat, answers, str(index), picked, viewer, format_timings(item)
+                    yield "", messages, answers, str(index), picked, viewer, format_timings(item)
                     continue
                 if isinstance(item, Verified):
                     text += item.text
@@ -120,8 +124,7 @@ class ChatHandlers:
                     messages[index]["content"] = queued_message(item.position)
                 else:
                     continue
-                chat = _chat(messages, complete=False)
-                yield "", chat, answers, shown, no_source, VIEWER_HINT, ""
+                yield "", messages, answers, shown, no_source, VIEWER_HINT, ""
         except QAError as exc:
             raise gr.Error(str(exc)) from exc
 
@@ -331,8 +334,8 @@ def _wire(c: _Components, handlers: ChatHandlers) -> None:
     rate, clear."""
     outputs = [c.box, c.chatbot, c.answers, c.shown, c.picked, c.viewer, c.timings]
     inputs = [c.box, c.chatbot, c.answers, c.scope]
-    gr.on(
-        [c.box.submit, c.send.click],
+    private: dict[str, Any] = {"api_visibility": "private", "queue": False}
+    gr.on([c.box.submit, c.send.click], _hide_thumbs, None, c.chatbot, **private).then(
         handlers.ask,
         inputs,
         outputs,
@@ -340,10 +343,10 @@ def _wire(c: _Components, handlers: ChatHandlers) -> None:
         # No Gradio queue limit: the admission queue shared by every door bounds the load
         # and shows the place in line; Gradio's own would queue invisibly in front of it.
         concurrency_limit=None,
-    )
-    c.sample.load_input_event.then(
+    ).then(_show_thumbs, None, c.chatbot, **private)
+    c.sample.load_input_event.then(_hide_thumbs, None, c.chatbot, **private).then(
         handlers.ask, inputs, outputs, api_visibility="private", concurrency_limit=None
-    )
+    ).then(_show_thumbs, None, c.chatbot, **private)
     c.picked.input(
         handlers.show_source, [c.picked, c.answers, c.shown], c.viewer, api_visibility="private"
     )

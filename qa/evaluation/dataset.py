@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from index.errors import SourceError
 from index.loader import read_source_text
 from qa.types import ChatTurn
 
@@ -127,5 +128,5 @@ def _check_quotes(
 def _read(seeds_dir: Path, name: str) -> str | None:
     try:
         return read_source_text(seeds_dir, name)
-    except (OSError, UnicodeDecodeError):
+    except (OSError, UnicodeDecodeError, SourceError):
         return None

@@ -27,8 +27,9 @@ import numpy as np
 
 from index.errors import BadSourceError
 from index.indexer import IndexPlan, IndexReport, apply_plan, plan_index
-from index.loader import SUFFIXES, SourceDocument, load_source, parse_source
+from index.loader import SUFFIXES, SourceDocument, is_article_name, load_source, parse_source
 from index.store import PassageStore
+from index.types import Passage
 from index.versions import article_vector, version_groups
 from qa.errors import BadInputError, ConflictError, NotFoundError, UnsafeNameError
 from qa.library._locks import ReadWriteLock
@@ -51,6 +52,23 @@ def safe_article_name(name: str) -> str:
             leave the folder or hide the file).
         BadInputError: the name is empty, too long, or not `.txt`, `.md` or `.html`.
     """
+    cleaned = _UNSAFE.sub("_", _plain_name(name))
+    if len(cleaned) > 200:
+        raise BadInputError(f"the file name is {len(cleaned)} characters long; the limit is 200")
+    if Path(cleaned).suffix.lower() not in SUFFIXES:
+        raise BadInputError(
+            f"{cleaned!r}: articles are .txt, .md or .html files; rename it with one of those"
+        )
+    return cleaned
+
+
+def _plain_name(name: str) -> str:
+    """`name` stripped, if it names a file directly in a folder.
+
+    Raises:
+        UnsafeNameError: a path separator, NUL or leading dot.
+        BadInputError: an empty name.
+    """
     raw = (name or "").strip()
     if not raw:
         raise BadInputError("the article needs a file name, such as story.txt")
@@ -59,14 +77,7 @@ def safe_article_name(name: str) -> str:
             f"{name!r} is not a plain file name (no folders, no leading dot): name the"
             " article like story.txt"
         )
-    cleaned = _UNSAFE.sub("_", raw)
-    if len(cleaned) > 200:
-        raise BadInputError(f"the file name is {len(cleaned)} characters long; the limit is 200")
-    if Path(cleaned).suffix.lower() not in SUFFIXES:
-        raise BadInputError(
-            f"{cleaned!r}: articles are .txt, .md or .html files; rename it with one of those"
-        )
-    return cleaned
+    return raw
 
 
 @dataclass(frozen=True)
@@ -114,6 +125,8 @@ class Library:
         self._rw = ReadWriteLock()
         self._ingest = threading.Lock()
         self._snap = _Snapshot(retriever, {}, {})
+        # Passages of each (file, sha256) already chunked: a sync chunks only what changed.
+        self._chunks: dict[tuple[str, str], list[Passage]] = {}
         self.last_report: IndexReport | None = None
 
     # ------------------------------------------------------------ reading
@@ -205,6 +218,7 @@ class Library:
                 overlap_tokens=self.overlap_tokens,
                 max_bytes=self.max_bytes,
                 allow_empty=True,
+                chunk_cache=self._chunks,
             )
             for bad in plan.skipped:
                 logger.warning("skipped %s: %s", bad.name, bad.reason)
@@ -234,7 +248,10 @@ class Library:
             ConflictError: an article of that name exists and `replace_existing` is off.
             NotFoundError: `replace_existing` and no article of that name exists.
         """
-        name = safe_article_name(name)
+        existing = _plain_name(name)
+        # A replacement names an existing file exactly (it may predate sanitising).
+        keep = replace_existing and (self.folder / existing).is_file()
+        name = existing if keep else safe_article_name(name)
         if len(data) > self.max_bytes:
             raise BadSourceError(name, f"{len(data)} bytes, over the {self.max_bytes}-byte limit")
         parse_source(name, data)  # refuse a bad file before it touches the folder
@@ -259,9 +276,9 @@ class Library:
             UnsafeNameError: the name would leave the folder.
             NotFoundError: no article file of that name.
         """
-        name = safe_article_name(name)
+        name = _plain_name(name)
         target = self.folder / name
-        if not target.is_file():
+        if not is_article_name(name) or not target.is_file():
             raise NotFoundError(f"no article named {name!r}; see GET /api/articles")
         target.unlink()
         self.sync()

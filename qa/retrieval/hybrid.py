@@ -152,6 +152,13 @@ class HybridRetriever:
             near = (similarity[i] >= self.duplicate_similarity) & (names != p.source)
             twins = {str(s) for s in names[near]}
             info = self.articles.get(p.source)
+            if info is not None and info.version_group is not None:
+                # Known versions only: a related story quoting the same sentence is no version.
+                twins = {
+                    t
+                    for t in twins
+                    if (other := self.articles.get(t)) and other.version_group == info.version_group
+                }
             results.append(
                 RetrievedPassage(
                     id=p.id,

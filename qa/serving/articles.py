@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from qa.errors import BadInputError, NotFoundError
-from qa.serving.deps import SettingsDep, require_api_key
+from qa.serving.deps import PipelineDep, SettingsDep, require_api_key
 from qa.serving.errors import AUTH_ERRORS, ErrorResponse
 from qa.types import SourceInfo
 
@@ -53,9 +53,15 @@ class ArticleText(BaseModel):
     text: str = Field(min_length=1, description="The article (plain text, Markdown or HTML)")
 
 
-async def get_library(request: Request) -> ArticleLibrary:
-    """The pipeline, as the article library."""
-    return cast(ArticleLibrary, request.app.state.pipeline)
+async def get_library(pipeline: PipelineDep) -> ArticleLibrary:
+    """The pipeline, as the article library.
+
+    Raises:
+        NotFoundError: the pipeline keeps no article library (a test double).
+    """
+    if not hasattr(pipeline, "add_article"):
+        raise NotFoundError("this server has no article library")
+    return cast(ArticleLibrary, pipeline)
 
 
 LibraryDep = Annotated[ArticleLibrary, Depends(get_library)]

@@ -36,7 +36,7 @@ def version_agreement(
         c.version_group == citation.version_group and c.source != citation.source for c in citations
     ):
         return "versions disagree"
-    versions = {citation.source, *citation.corroborated_by}
+    versions = {citation.source, *(citation.corroborated_by or [])}
     return f"{len(versions)} versions agree" if len(versions) > 1 else None
 
 

@@ -294,3 +294,19 @@ def test_any_interleaving_leaves_exactly_the_folders_passages(
     assert {s.name for s in shared.sources()} == {
         p.name for p in folder.iterdir() if not p.name.startswith(".")
     }
+
+
+def test_names_are_taken_exactly_for_replace_and_remove(pipeline: Any) -> None:
+    """A file dropped into the folder under a name the API would sanitise is still replaced
+    and removed by that name; a non-article file is never removed."""
+    folder = pipeline.settings.seeds_dir
+    (folder / "bee story.md").write_text(BEES, encoding="utf-8")
+    (folder / "notes.pdf").write_bytes(b"%PDF-1.4")
+    pipeline.library.sync()
+    info = pipeline.add_article("bee story.md", BEES.replace("730", "815").encode(), replace=True)
+    assert info.name == "bee story.md" and not (folder / "bee_story.md").exists()
+    pipeline.remove_article("bee story.md")
+    assert not (folder / "bee story.md").exists()
+    with pytest.raises(NotFoundError):
+        pipeline.remove_article("notes.pdf")
+    assert (folder / "notes.pdf").exists()

@@ -1,0 +1,23 @@
+"""The `sources` selection reaches the pipeline from every door; the article routes need a
+pipeline with a library (the live tests drive them on a real server)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from conftest import FakePipeline, chat
+
+
+def test_sources_reach_the_pipeline(client: TestClient, fake: FakePipeline) -> None:
+    picked = ["000_bec98e61e1198193.txt", "story:000_bec98e61e1198193.txt"]
+    assert client.post("/api/ask", json={"question": "Who?", "sources": picked}).status_code == 200
+    r = client.post("/api/ask/stream", json={"question": "Who?", "sources": picked[:1]})
+    assert r.status_code == 200
+    assert client.post("/v1/chat/completions", json=chat("Who?", sources=picked)).status_code == 200
+    assert client.post("/api/ask", json={"question": "Who?"}).status_code == 200
+    assert fake.sources_asked == [picked, picked[:1], picked, None]
+
+
+def test_article_routes_need_a_library(client: TestClient) -> None:
+    r = client.get("/api/articles")
+    assert r.status_code == 404 and "no article library" in r.json()["error"]["message"]
