@@ -185,6 +185,7 @@ _NEGATION = re.compile(
     r"|denied|denies)\b|n[’']t\b",
     re.I,
 )
+_ANSWER_PARTICLE = re.compile(r"^\W*(yes|no)\b[,.;:!]?\s*", re.I)
 _MIN_FUZZY_CHARS = 5
 _FUZZY_RATIO = 80.0
 
@@ -238,7 +239,7 @@ def claim_entities(claim: str, names: frozenset[str]) -> list[str]:
     found: list[str] = []
     run: list[str] = []
     last_end = -1
-    text = re.sub(r"[’']s\b", "   ", claim)  # keep offsets: a possessive ends a run
+    text = re.sub(r"[’']s\b", " ; ", claim)  # a possessive ends a run
     for i, m in enumerate(_WORD.finditer(text)):
         word = m.group().rstrip(".") if m.group().count(".") == 1 else m.group()
         low = word.lower().replace(".", "")
@@ -310,8 +311,9 @@ def _fmt(value: float) -> str:
 
 
 def negated(text: str) -> bool:
-    """True when `text` denies something ("did not respond", "no comment", "declined")."""
-    return bool(_NEGATION.search(text))
+    """True when `text` denies something ("did not respond", "no comment", "declined"); a
+    leading "No," answers a question and denies nothing by itself."""
+    return bool(_NEGATION.search(_ANSWER_PARTICLE.sub("", text)))
 
 
 def question_entities(question: str, names: frozenset[str]) -> list[str]:
