@@ -26,6 +26,7 @@ from qa.answer.extractive import answer_type, fits_type
 from qa.answer.grounding import (
     Entails,
     SentenceRef,
+    about_the_question,
     claim_entities,
     context_names,
     entity_found,
@@ -119,15 +120,23 @@ class _Context:
             self.unit_vecs[k] @ self.question_vec
         )
 
-    def window(self, refs: Sequence[SentenceRef]) -> list[SentenceRef]:
+    def window_text(self, refs: Sequence[SentenceRef]) -> str:
         """The sentences and the one before each in its passage."""
-        out: list[SentenceRef] = []
+        out: list[str] = []
         for ref in refs:
             k = self.units.index(ref)
             if k > 0 and self.units[k - 1].passage == ref.passage:
-                out.append(self.units[k - 1])
-            out.append(ref)
-        return out
+                out.append(self.units[k - 1].text)
+            out.append(ref.text)
+        return " ".join(out)
+
+    def passage_text(self, refs: Sequence[SentenceRef]) -> str:
+        """The passages the sentences lie in."""
+        return " ".join(self.passages[n - 1].text for n in dict.fromkeys(r.passage for r in refs))
+
+    def about_question(self, refs: Sequence[SentenceRef]) -> bool:
+        """Are these sentences about the question's entities? (`about_the_question`)"""
+        return about_the_question(self.window_text(refs), self.passage_text(refs), self.asked)
 
 
 def check_answer(
@@ -297,7 +306,14 @@ def _supports(
     claim: str, vec: np.ndarray, entities: Sequence[str], ctx: _Context, ks: Sequence[int]
 ) -> bool:
     refs = [ctx.units[k] for k in ks]
-    if not supported_by(claim, refs, ctx.window(refs), entities=entities, asked=ctx.asked):
+    if not supported_by(
+        claim,
+        refs,
+        entities=entities,
+        asked=ctx.asked,
+        window=ctx.window_text(refs),
+        passage=ctx.passage_text(refs),
+    ):
         return False
     if len(refs) > 1 and not all(entity_found(e, r.text) for e in entities for r in refs):
         # Two sentences join only figures about the same entities ("$200 million this
@@ -347,10 +363,7 @@ def _requote(
             continue
         if not fits_type(unit.text, ctx.question, wanted):
             continue
-        window = " ".join(r.text for r in ctx.window([unit]))
-        if all(entity_found(e, unit.text) for e in entities) and all(
-            entity_found(e, window) for e in ctx.asked
-        ):
+        if all(entity_found(e, unit.text) for e in entities) and ctx.about_question([unit]):
             fits.append(k)
     if not fits:
         return None
@@ -386,7 +399,7 @@ def _with_answer_type(grounded: list[_Grounded], ctx: _Context) -> tuple[list[_G
         if fits_type(unit.text, ctx.question, wanted)
         and float(ctx.unit_vecs[k] @ vec) >= _MIN_QUOTE_RELEVANCE
         and all(entity_found(e, unit.text) for e in about)
-        and all(entity_found(e, " ".join(r.text for r in ctx.window([unit]))) for e in ctx.asked)
+        and ctx.about_question([unit])
         and word_support(ctx.question, unit.text) > 0
         and word_support(said, unit.text) >= _MIN_WORD_SUPPORT
     ]

@@ -26,6 +26,7 @@ __all__ = [
     "ALIASES",
     "Entails",
     "SentenceRef",
+    "about_the_question",
     "claim_entities",
     "context_names",
     "entity_found",
@@ -325,17 +326,30 @@ def question_entities(question: str, names: frozenset[str]) -> list[str]:
     return [e for e in found if any(w not in _ROLES for w in _norm_tokens(e))]
 
 
+def about_the_question(window: str, passage: str, asked: Sequence[str]) -> bool:
+    """True when sentences are about what the question asks of: one of its entities `asked`
+    is in `window` (the sentences and the one before each, which a pronoun may point back
+    to) and all of them are in `passage` (the passages the sentences lie in). "Manu Sharma"
+    is nobody's answer to "Who is Scale AI's CEO?" when his sentence names no Scale AI."""
+    if not asked:
+        return True
+    return any(entity_found(e, window) for e in asked) and all(
+        entity_found(e, passage) for e in asked
+    )
+
+
 def supported_by(
     claim: str,
     refs: Sequence[SentenceRef],
-    window: Sequence[SentenceRef],
     *,
     entities: Sequence[str],
     asked: Sequence[str],
+    window: str,
+    passage: str,
 ) -> bool:
     """True when the sentences `refs` back `claim`: its entities and numbers are in them, a
-    denial is denied there too, and each of the question's entities `asked` is in them or
-    in `window` (the sentences plus the one before each)."""
+    denial is denied there too, and they are about the question's entities `asked` (see
+    `about_the_question`; `window` and `passage` are the texts it reads)."""
     text = " ".join(r.text for r in refs)
     if not numbers_found(claim, text):
         return False
@@ -343,5 +357,4 @@ def supported_by(
         return False
     if negated(claim) and not negated(text):
         return False
-    around = " ".join(r.text for r in window)
-    return all(entity_found(e, around) for e in asked if e not in entities)
+    return about_the_question(window, passage, asked)
