@@ -288,4 +288,5 @@ def build_chain(
         backend=settings.backend,
         min_relevance=settings.min_relevance,
         context_keep_ratio=settings.context_keep_ratio,
+        judge=settings.judge,
     )

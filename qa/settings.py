@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     n_threads: int = Field(default=2, ge=1, le=256)
     max_tokens: int = Field(default=160, ge=1, le=4096)
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    # Answer check: also ask the chat model a yes/no question about each claim naming several
+    # entities (list items, who did what to whom) before keeping it.
+    judge: bool = False
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
     openai_api_key: SecretStr | None = None

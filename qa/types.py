@@ -137,9 +137,10 @@ class Citation(BaseModel):
     """One numbered source of an answer: a span of a source file.
 
     `start`/`end` are character offsets of the cited span in the source's text (as
-    `GET /api/sources/{source}` serves it) and `text` is exactly that span; today the span
-    is the whole passage. `passage_start`/`passage_end` are the offsets of the passage the
-    span lies in. Fields not known yet are null. Numbers are strict (no "1" for 1).
+    `GET /api/sources/{source}` serves it) and `text` is exactly that span: in an answer's
+    citations, the sentence(s) supporting the claim. `passage_start`/`passage_end` are the
+    offsets of the passage the span lies in. Fields not known yet are null. Numbers are
+    strict (no "1" for 1).
     """
 
     n: _Number = Field(description="The number the answer cites as [n]")
@@ -175,13 +176,28 @@ class Citation(BaseModel):
         return f"{self.title}{date} — {self.source}"
 
     @classmethod
-    def from_passage(cls, n: int, passage: PassageSpan, score: float = 0.0) -> Citation:
-        """Cite a whole passage as source number `n`; `score` is rounded to 4 decimals.
+    def from_passage(
+        cls,
+        n: int,
+        passage: PassageSpan,
+        score: float = 0.0,
+        *,
+        span: tuple[int, int] | None = None,
+    ) -> Citation:
+        """Cite `passage` as source number `n`: the whole passage, or the part of it between
+        `span`'s offsets (in characters of the passage's text, e.g. its supporting
+        sentences); `score` is rounded to 4 decimals.
 
         The article's title, date and version group are copied when the passage has them
         (a `RetrievedPassage` does), and, when its version group is known, the other versions
         holding a near-duplicate (`corroborated_by`).
+
+        Raises:
+            ValueError: `span` does not lie inside the passage's text.
         """
+        start, end = span if span is not None else (0, len(passage.text))
+        if not 0 <= start <= end <= len(passage.text):
+            raise ValueError(f"span {span} is outside the passage's {len(passage.text)} chars")
         group = getattr(passage, "version_group", None)
         return cls(
             n=n,
@@ -190,11 +206,11 @@ class Citation(BaseModel):
             date=getattr(passage, "date", None),
             version_group=group,
             corroborated_by=list(getattr(passage, "corroborated_by", [])) if group else None,
-            start=passage.start,
-            end=passage.end,
+            start=passage.start + start,
+            end=passage.start + end,
             passage_start=passage.start,
             passage_end=passage.end,
-            text=passage.text,
+            text=passage.text[start:end],
             score=round(score, 4),
         )
 

@@ -19,7 +19,21 @@ from qa.answer.followups import (
     is_follow_up,
     standalone_question,
 )
-from qa.answer.markers import CitedSentence, split_cited, with_markers
+from qa.answer.grounding import (
+    ALIASES,
+    Entails,
+    SentenceRef,
+    about_the_question,
+    claim_entities,
+    context_names,
+    entity_found,
+    negated,
+    numbers_found,
+    passage_units,
+    question_entities,
+    supported_by,
+)
+from qa.answer.markers import CitedSentence, renumber, split_cited, with_markers
 from qa.answer.prompts import (
     ANSWER_EXAMPLES,
     ANSWER_SYSTEM,
@@ -29,15 +43,10 @@ from qa.answer.prompts import (
     build_answer_messages,
     build_rewrite_messages,
 )
-from qa.answer.verification import (
-    Verification,
-    figures,
-    misquoted,
-    supports,
-    verify_citations,
-)
+from qa.answer.verification import figures, resembles_a_figure_in, word_support
 
 __all__ = [
+    "ALIASES",
     "ANSWER_EXAMPLES",
     "ANSWER_SYSTEM",
     "NOT_IN_ARTICLES",
@@ -47,17 +56,22 @@ __all__ = [
     "CheckedAnswer",
     "CitedSentence",
     "Conflict",
+    "Entails",
     "Example",
     "Extract",
     "Retriever",
     "ScoredSentences",
-    "Verification",
+    "SentenceRef",
+    "about_the_question",
     "answer_type",
     "build_answer_messages",
     "build_rewrite_messages",
     "check_answer",
+    "claim_entities",
     "clean_rewrite",
     "compact_passages",
+    "context_names",
+    "entity_found",
     "evaluate_fixed_opening",
     "extract_answer",
     "figures",
@@ -66,13 +80,18 @@ __all__ = [
     "flag_conflicts",
     "heuristic_rewrite",
     "is_follow_up",
-    "misquoted",
+    "negated",
+    "numbers_found",
     "passage_sentences",
+    "passage_units",
+    "question_entities",
+    "renumber",
+    "resembles_a_figure_in",
     "says_not_known",
     "score_sentences",
     "split_cited",
     "standalone_question",
-    "supports",
-    "verify_citations",
+    "supported_by",
     "with_markers",
+    "word_support",
 ]

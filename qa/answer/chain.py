@@ -26,7 +26,14 @@ from qa.answer.followups import (
     is_follow_up,
     standalone_question,
 )
-from qa.answer.prompts import NOT_IN_ARTICLES, build_answer_messages, build_rewrite_messages
+from qa.answer.instructions import strip_instructions
+from qa.answer.prompts import (
+    NOT_IN_ARTICLES,
+    build_answer_messages,
+    build_judge_messages,
+    build_rewrite_messages,
+    judged_yes,
+)
 from qa.errors import ModelUnavailableError, QAError
 from qa.llm.factory import model_name
 from qa.llm.usage import TokenUsage
@@ -54,13 +61,16 @@ class Retriever(Protocol):
     def retrieve(self, query: str, k: int | None = None) -> list[RetrievedPassage]: ...
 
 
-def evaluate_fixed_opening(chat_model: Any) -> None:
+def evaluate_fixed_opening(chat_model: Any, *, judge: bool = False) -> None:
     """Have the chat model evaluate the answer prompt's fixed opening (instructions and worked
-    examples) and keep it cached, generating one token.
+    examples), and with `judge` the yes/no check's instructions, and keep them cached,
+    generating one token each.
 
     `chat_model` must accept a `max_tokens` call option (`ChatLlamaCpp` does).
     """
     chat_model.invoke(build_answer_messages("", []), max_tokens=1)
+    if judge:
+        chat_model.invoke(build_judge_messages("", "", ""), max_tokens=1)
 
 
 class _StageTimer:
@@ -96,6 +106,8 @@ class AnswerChain:
         min_relevance: below this best dense similarity (cosine, -1 to 1) the chain refuses
             without calling any generator.
         context_keep_ratio: context compaction's threshold (0 keeps whole passages).
+        judge: ask the chat model a yes/no question about each claim naming several
+            entities (a list, who did what to whom) before keeping it.
     """
 
     def __init__(
@@ -107,8 +119,10 @@ class AnswerChain:
         backend: str,
         min_relevance: float,
         context_keep_ratio: float,
+        judge: bool = False,
     ) -> None:
         self.retriever = retriever
+        self.judge = judge
         self.chat_model = chat_model
         self.embed = embed
         self.min_relevance = min_relevance
@@ -120,7 +134,7 @@ class AnswerChain:
         """Evaluate the answer prompt's fixed opening (instructions and worked examples) once,
         so that the first question does not wait for it; llama.cpp keeps it evaluated."""
         if self.chat_model is not None and self.backend == "local":
-            evaluate_fixed_opening(self.chat_model)
+            evaluate_fixed_opening(self.chat_model, judge=self.judge)
 
     def as_runnable(self) -> Runnable[dict[str, Any], Answer]:
         """The whole chain as one LangChain runnable taking {"question", "history"?, "k"?}."""
@@ -161,7 +175,7 @@ class AnswerChain:
         timer = _StageTimer()
         question = validate_question(question)
         with timer.stage("rewrite"):
-            standalone = self._standalone(question, list(history))
+            standalone = self._standalone(strip_instructions(question), list(history))
         with timer.stage("retrieve"):
             passages = self.retriever.retrieve(standalone, k=k)
         checked: CheckedAnswer | None = None
@@ -176,6 +190,7 @@ class AnswerChain:
                     self.embed,
                     question=standalone,
                     requote_garbled=self.chat_model is not None,
+                    entails=self._entails if self.judge and self.chat_model else None,
                 )
         answer = self._answer(question, standalone, passages, checked, timer.rounded(), usage)
         yield Verified(answer.answer)
@@ -192,6 +207,19 @@ class AnswerChain:
             logger.debug("rewrite failure", exc_info=True)
             return heuristic_rewrite(question, history)
         return clean_rewrite(reply.text, question, history)
+
+    def _entails(self, question: str, claim: str, evidence: str) -> bool:
+        """The chat model's yes/no verdict: does `evidence` state `claim`? (A failed call
+        keeps the claim: the grounding check has passed it already.)"""
+        assert self.chat_model is not None
+        messages = build_judge_messages(question, claim, evidence)
+        try:
+            reply = self.chat_model.invoke(messages, max_tokens=2)
+        except Exception:
+            logger.warning("the yes/no check of a claim failed; keeping the claim")
+            logger.debug("judge failure", exc_info=True)
+            return True
+        return judged_yes(reply.text)
 
     def _relevant(self, passages: Sequence[RetrievedPassage]) -> bool:
         """The gate: is anything retrieved close enough to the question to be worth a call?"""
@@ -256,7 +284,8 @@ class AnswerChain:
             question=question,
             standalone_question=standalone,
             answer=REFUSAL_MESSAGE if checked is None else checked.text,
-            refused=checked is None,
+            # An answer saying what the articles hold but not the asked fact is a refusal.
+            refused=checked is None or not checked.complete,
             conflict=checked is not None and checked.conflict,
             citations=[] if checked is None else checked.citations,
             retrieved=[

@@ -1,7 +1,15 @@
 """The answer check: from the generator's raw text to a cited answer, or to a refusal.
 
-A pure function of the raw text, the context passages and the embedding function, so it is
-tested on its own; the chain only calls it.
+Each sentence of the answer is a claim, checked against the sentences of the passages it
+cites (`qa.answer.grounding`). Per claim: keep it; repair it (re-cite it to the sentence that
+supports it, or quote the cleanest sentence saying the same thing when the model garbled a
+figure); or leave it out. The answer as a whole must hold what the question asks for (a time
+for "when", an amount for "how much"): otherwise the sentence of the context that does is
+quoted, or the answer says what is known and what is not, and counts as a refusal. Citations
+point at the supporting sentences and are numbered from [1] in order of first use.
+
+A pure function of the raw text, the context passages and the embedding function (and an
+optional yes/no judge), so it is tested on its own; the chain only calls it.
 """
 
 from __future__ import annotations
@@ -10,11 +18,25 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from index.normalize import normalize, tokens
 from qa.answer.conflicts import flag_conflicts
-from qa.answer.extractive import extract_answer
+from qa.answer.extractive import answer_type, fits_type
+from qa.answer.grounding import (
+    Entails,
+    SentenceRef,
+    about_the_question,
+    claim_entities,
+    context_names,
+    entity_found,
+    passage_units,
+    question_entities,
+    supported_by,
+)
+from qa.answer.markers import CitedSentence, renumber, split_cited, with_markers
 from qa.answer.prompts import NOT_IN_ARTICLES
-from qa.answer.verification import Verification, misquoted, verify_citations
+from qa.answer.verification import figures, resembles_a_figure_in, word_support
 from qa.types import Citation, Embed, RetrievedPassage
 
 __all__ = ["CheckedAnswer", "check_answer", "says_not_known"]
@@ -32,6 +54,14 @@ _NOT_KNOWN = re.compile(
 )
 # An answer this short (in content words) that declines is a refusal, not a partial answer.
 _SHORT_ANSWER_WORDS = 8
+# A claim's words must be this present in the passage, or the claim this close to the
+# sentence (cosine), unless its entities and numbers say it all.
+_MIN_WORD_SUPPORT = 0.5
+_MIN_SIMILARITY = 0.55
+# A sentence quoted to answer in the model's place must be this close to the question.
+_MIN_QUOTE_RELEVANCE = 0.3
+_WHAT_IS_MISSING = {"date": "when", "number": "how much"}
+_SPACED_FIGURE = re.compile(r"\d+ \d{3}\b")
 
 
 def says_not_known(text: str) -> bool:
@@ -41,12 +71,72 @@ def says_not_known(text: str) -> bool:
 
 @dataclass(frozen=True)
 class CheckedAnswer:
-    """An answer that passed the check: text with `[n]` markers, its citations, and whether
-    the sources disagree on what it states."""
+    """An answer that passed the check: text with `[n]` markers, its citations, whether the
+    sources disagree on what it states, and whether it holds what the question asks for
+    (False: it says what the articles hold and that the asked fact is not among it)."""
 
     text: str
     citations: list[Citation]
     conflict: bool
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class _Grounded:
+    """A claim kept in the answer, with the sentences that support it."""
+
+    text: str
+    refs: tuple[SentenceRef, ...]
+    entities: tuple[str, ...] = ()
+    score: float = 0.0  # cosine similarity of the claim and its closest supporting sentence
+
+    @property
+    def passages(self) -> list[int]:
+        return list(dict.fromkeys(r.passage for r in self.refs))
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every claim of one answer is checked against (embedded once)."""
+
+    question: str
+    passages: Sequence[RetrievedPassage]
+    units: list[SentenceRef]
+    names: frozenset[str]
+    asked: list[str]
+    unit_vecs: np.ndarray
+    question_vec: np.ndarray
+    entails: Entails | None = None
+
+    def judge(self, claim: str, refs: Sequence[SentenceRef]) -> bool:
+        """The judge's verdict on a claim and its sentences (True without a judge)."""
+        if self.entails is None:
+            return True
+        return self.entails(self.question, claim, " ".join(r.text for r in refs))
+
+    def relevance(self, claim_vec: np.ndarray, k: int) -> float:
+        """How well unit `k` matches a claim, with the question as a tie-breaker."""
+        return float(self.unit_vecs[k] @ claim_vec) + 0.5 * float(
+            self.unit_vecs[k] @ self.question_vec
+        )
+
+    def window_text(self, refs: Sequence[SentenceRef]) -> str:
+        """The sentences and the one before each in its passage."""
+        out: list[str] = []
+        for ref in refs:
+            k = self.units.index(ref)
+            if k > 0 and self.units[k - 1].passage == ref.passage:
+                out.append(self.units[k - 1].text)
+            out.append(ref.text)
+        return " ".join(out)
+
+    def passage_text(self, refs: Sequence[SentenceRef]) -> str:
+        """The passages the sentences lie in."""
+        return " ".join(self.passages[n - 1].text for n in dict.fromkeys(r.passage for r in refs))
+
+    def about_question(self, refs: Sequence[SentenceRef]) -> bool:
+        """Are these sentences about the question's entities? (`about_the_question`)"""
+        return about_the_question(self.window_text(refs), self.passage_text(refs), self.asked)
 
 
 def check_answer(
@@ -56,42 +146,317 @@ def check_answer(
     *,
     question: str,
     requote_garbled: bool = True,
+    entails: Entails | None = None,
 ) -> CheckedAnswer | None:
     """Check a generated answer against its context; None means: refuse.
 
-    Steps: a reply that says `NOT IN ARTICLES` (or nothing) is a refusal; each sentence's
-    citations are verified (`verify_citations`); when nothing is left and the model garbled a
-    figure of the passage it cited, that passage's own sentence is quoted instead (only with
-    `requote_garbled`, for generated answers); sources disagreeing on what the answer states
-    are noted (`flag_conflicts`); a short answer that declines is a refusal.
-
     Args:
-        raw: the generator's text with `[n]` markers.
-        passages: the numbered context passages (1-based in the markers).
+        raw: the generator's text with `[n]` markers (1-based numbers of `passages`).
+        passages: the numbered context passages.
         embed: the embedding function.
-        question: the standalone question (to pick the sentence to quote).
-        requote_garbled: replace a garbled figure's sentence by the passage's own.
+        question: the standalone question (its entities and answer type are checked).
+        requote_garbled: quote the passage's own sentence for a claim whose figure the
+            model garbled (for generated answers).
+        entails: a yes/no judge asked about each claim naming several entities, if given.
+
+    Returns:
+        The checked answer with citations of the supporting sentences (numbered from 1 in
+        order of first use), or None.
     """
     if not raw or NOT_IN_ARTICLES.lower() in raw.lower():
         return None
-    checked = verify_citations(raw, passages, embed)
-    if not checked.citations and requote_garbled:
-        checked = _requote(raw, question, passages, embed) or checked
-    if not checked.citations:
-        return None  # nothing in the context backs the answer
-    text, citations, conflict = flag_conflicts(checked.text, checked.citations, passages, embed)
-    if says_not_known(text) and len(tokens(text)) < _SHORT_ANSWER_WORDS:
+    claims = split_cited(raw)
+    if not claims or not passages:
         return None
-    return CheckedAnswer(text, citations, conflict)
+    units = passage_units(passages)
+    vectors = embed([question, *(c.text for c in claims), *(u.text for u in units)])
+    names = context_names([p.text for p in passages] + [question])
+    ctx = _Context(
+        question,
+        passages,
+        units,
+        names,
+        question_entities(question, names),
+        vectors[1 + len(claims) :],
+        vectors[0],
+        entails,
+    )
+    grounded = [
+        g
+        for i, claim in enumerate(claims)
+        if (g := _ground(claim, vectors[1 + i], ctx, requote_garbled)) is not None
+    ]
+    grounded = [g for g in grounded if _judged(g, ctx)]
+    if not any(g.refs for g in grounded):
+        return None  # nothing in the context backs the answer
+    grounded, complete = _with_answer_type(grounded, ctx)
+    return _assemble(grounded, complete, ctx, embed)
+
+
+def _ground(
+    claim: CitedSentence, vec: np.ndarray, ctx: _Context, requote: bool
+) -> _Grounded | None:
+    """Keep, re-cite or requote one claim; None leaves it out of the answer."""
+    entities = tuple(claim_entities(claim.text, ctx.names))
+    if not entities and not figures(claim.text) and len(tokens(claim.text)) < 2:
+        # Too short to state a fact ("Yes."): it keeps the best cited sentence, if any.
+        cited = [k for k, u in enumerate(ctx.units) if u.passage in claim.cited]
+        best = max(cited, key=lambda k: ctx.relevance(vec, k), default=None)
+        return _Grounded(claim.text, () if best is None else (ctx.units[best],))
+    run = _list_run(claim.text, entities)
+    if run is not None:
+        return _ground_list(claim, vec, entities, run, ctx)
+    refs = _cited_or_any(claim.text, vec, entities, ctx, claim.cited)
+    if refs is not None:
+        score = max(float(ctx.unit_vecs[ctx.units.index(r)] @ vec) for r in refs)
+        return _Grounded(_cleaner_figure(claim.text, refs, ctx), refs, entities, score)
+    return _requote(claim.text, vec, entities, ctx) if requote else None
+
+
+def _cited_or_any(
+    claim: str, vec: np.ndarray, entities: Sequence[str], ctx: _Context, cited: Sequence[int]
+) -> tuple[SentenceRef, ...] | None:
+    """The supporting sentences in the cited passages, else anywhere in the context."""
+    pool = [k for k, u in enumerate(ctx.units) if u.passage in cited]
+    refs = _find_refs(claim, vec, entities, ctx, pool)
+    if refs is None:
+        refs = _find_refs(claim, vec, entities, ctx, list(range(len(ctx.units))))
+    return refs
+
+
+_LIST_JOINT = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)")
+
+
+def _list_run(claim: str, entities: Sequence[str]) -> tuple[int, int, list[str]] | None:
+    """Where the claim lists two entities or more ("Microsoft, OpenAI and xAI"): the span's
+    offsets and the items; None when it lists none."""
+    found = []
+    at = 0
+    for e in entities:
+        k = claim.find(e, at)
+        if k < 0:
+            continue
+        found.append((k, k + len(e), e))
+        at = k + len(e)
+    best: list[tuple[int, int, str]] = []
+    run: list[tuple[int, int, str]] = []
+    for item in found:
+        if run and _LIST_JOINT.fullmatch(claim[run[-1][1] : item[0]] + " "):
+            run.append(item)
+        else:
+            run = [item]
+        if len(run) > len(best):
+            best = list(run)
+    if len(best) < 2:
+        return None
+    return best[0][0], best[-1][1], [e for _, _, e in best]
+
+
+def _ground_list(
+    claim: CitedSentence,
+    vec: np.ndarray,
+    entities: Sequence[str],
+    run: tuple[int, int, list[str]],
+    ctx: _Context,
+) -> _Grounded | None:
+    """A listing claim keeps the items a sentence supports, each checked on its own (and by
+    the judge, if any); None when no item is supported."""
+    start, end, items = run
+    kept: list[str] = []
+    refs: list[SentenceRef] = []
+    for item in items:
+        single = claim.text[:start] + item + claim.text[end:]
+        others = [e for e in entities if e not in items or e == item]
+        found = _cited_or_any(single, vec, others, ctx, claim.cited)
+        if found is None or not ctx.judge(single, found):
+            continue
+        kept.append(item)
+        refs.extend(r for r in found if r not in refs)
+    if not kept:
+        return None
+    listed = kept[0] if len(kept) == 1 else ", ".join(kept[:-1]) + " and " + kept[-1]
+    text = claim.text[:start] + listed + claim.text[end:]
+    score = max(float(ctx.unit_vecs[ctx.units.index(r)] @ vec) for r in refs)
+    named = tuple(e for e in entities if e not in items or e in kept)
+    return _Grounded(text, tuple(refs), named, score)
+
+
+def _find_refs(
+    claim: str, vec: np.ndarray, entities: Sequence[str], ctx: _Context, pool: list[int]
+) -> tuple[SentenceRef, ...] | None:
+    """The sentence (or two sentences) among `pool` that best support the claim, the
+    cleanest version preferred among near-equals; None when none does."""
+    singles = [(k,) for k in pool]
+    pairs = [(a, b) for a in pool for b in pool if a < b]
+    for shapes in (singles, pairs):
+        scored = [
+            (max(ctx.relevance(vec, k) for k in ks), ks)
+            for ks in shapes
+            if _supports(claim, vec, entities, ctx, ks)
+        ]
+        if scored:
+            top = max(s for s, _ in scored)
+            near = [(s, ks) for s, ks in scored if s >= top - 0.1]
+            _, best = min(near, key=lambda sk: (_garble(claim, sk[1], ctx), -sk[0]))
+            return tuple(ctx.units[k] for k in best)
+    return None
+
+
+def _supports(
+    claim: str, vec: np.ndarray, entities: Sequence[str], ctx: _Context, ks: Sequence[int]
+) -> bool:
+    refs = [ctx.units[k] for k in ks]
+    if not supported_by(
+        claim,
+        refs,
+        entities=entities,
+        asked=ctx.asked,
+        window=ctx.window_text(refs),
+        passage=ctx.passage_text(refs),
+    ):
+        return False
+    if len(refs) > 1 and not all(entity_found(e, r.text) for e in entities for r in refs):
+        # Two sentences join only figures about the same entities ("$200 million this
+        # year" and "$150 million last year"), never one's entity to the other's figure.
+        return False
+    words = set(tokens(claim)) - {w for e in entities for w in tokens(e)}
+    if len(words) < 2:
+        return True  # its entities and numbers are the claim ("Wang", "49%")
+    passage = " ".join(ctx.passages[n - 1].text for n in {r.passage for r in refs})
+    similarity = max(float(ctx.unit_vecs[k] @ vec) for k in ks)
+    return word_support(claim, passage) >= _MIN_WORD_SUPPORT or similarity >= _MIN_SIMILARITY
+
+
+def _garble(claim: str, ks: Sequence[int], ctx: _Context) -> int:
+    """How untidy a version is: figures the claim does not state, and spaced-out figures."""
+    text = " ".join(ctx.units[k].text for k in ks)
+    return len(figures(text) - figures(claim)) + 2 * len(_SPACED_FIGURE.findall(text))
+
+
+def _cleaner_figure(claim: str, refs: Sequence[SentenceRef], ctx: _Context) -> str:
+    """A spaced-out figure the claim copied from one version ("70 870 million") replaced by
+    the form another version of the same statement gives ("$ 870 million")."""
+    for match in _SPACED_FIGURE.finditer(claim):
+        tail = match.group().split()[-1]
+        for unit in ctx.units:
+            if unit in refs or not re.search(rf"\$\s?{tail}\b", unit.text):
+                continue
+            if _SPACED_FIGURE.search(unit.text) is None and word_support(claim, unit.text) >= 0.4:
+                return claim.replace(match.group(), f"${tail}")
+    return claim
 
 
 def _requote(
-    raw: str, question: str, passages: Sequence[RetrievedPassage], embed: Embed
-) -> Verification | None:
-    """The model read the right passage but garbled a figure (a small model "fixes"
-    "70 870 million" into "$70.87 billion"): quote that passage's own sentence."""
-    garbled = misquoted(raw, passages)
-    if not garbled:
+    claim: str, vec: np.ndarray, entities: Sequence[str], ctx: _Context
+) -> _Grounded | None:
+    """The model read the right sentence but garbled a figure (a small model "fixes" "70 870
+    million" into "$70.87 billion"): quote the sentence itself, if one says the same thing
+    (the claim's entities, most of its words, a figure the wrong one misreads) and holds
+    what the question asks for."""
+    wanted = answer_type(ctx.question)
+    fits: list[int] = []
+    for k, unit in enumerate(ctx.units):
+        wrong = figures(claim) - figures(unit.text)
+        if not wrong or not all(resembles_a_figure_in(x, unit.text) for x in wrong):
+            continue
+        if word_support(claim, unit.text) < _MIN_WORD_SUPPORT:
+            continue
+        if not fits_type(unit.text, ctx.question, wanted):
+            continue
+        if all(entity_found(e, unit.text) for e in entities) and ctx.about_question([unit]):
+            fits.append(k)
+    if not fits:
         return None
-    quoted = extract_answer(question, passages, embed, only=garbled)
-    return None if quoted is None else verify_citations(quoted.text, passages, embed)
+    k = min(fits, key=lambda k: (_garble("", [k], ctx), -ctx.relevance(vec, k)))
+    score = float(ctx.unit_vecs[k] @ vec)
+    return _Grounded(" ".join(ctx.units[k].text.split()), (ctx.units[k],), tuple(entities), score)
+
+
+def _judged(claim: _Grounded, ctx: _Context) -> bool:
+    """The judge is asked about claims that relation words alone cannot vouch for: those
+    naming two entities or more that the question does not (who did what to whom). A list's
+    items were judged one by one already."""
+    own = [e for e in claim.entities if not any(entity_found(e, a) for a in ctx.asked)]
+    if len(own) < 2 or not claim.refs or _list_run(claim.text, claim.entities) is not None:
+        return True
+    return ctx.judge(claim.text, claim.refs)
+
+
+def _with_answer_type(grounded: list[_Grounded], ctx: _Context) -> tuple[list[_Grounded], bool]:
+    """The claims, or the sentence of the context that holds the asked kind of fact (a time,
+    an amount) when no claim does; `False` when the context holds none."""
+    wanted = answer_type(ctx.question)
+    if wanted not in _WHAT_IS_MISSING:
+        return grounded, True
+    if any(fits_type(g.text, ctx.question, wanted) for g in grounded if g.refs):
+        return grounded, True
+    about = [e for g in grounded for e in g.entities]
+    said = " ".join(g.text for g in grounded)
+    vec = ctx.question_vec
+    candidates = [
+        k
+        for k, unit in enumerate(ctx.units)
+        if fits_type(unit.text, ctx.question, wanted)
+        and float(ctx.unit_vecs[k] @ vec) >= _MIN_QUOTE_RELEVANCE
+        and all(entity_found(e, unit.text) for e in about)
+        and ctx.about_question([unit])
+        and word_support(ctx.question, unit.text) > 0
+        and word_support(said, unit.text) >= _MIN_WORD_SUPPORT
+    ]
+    if not candidates:
+        return [g for g in grounded if g.refs][:1], False
+    k = max(candidates, key=lambda k: ctx.relevance(vec, k))
+    quoted = _Grounded(" ".join(ctx.units[k].text.split()), (ctx.units[k],), tuple(about), 1.0)
+    return [quoted], True
+
+
+def _assemble(
+    grounded: list[_Grounded], complete: bool, ctx: _Context, embed: Embed
+) -> CheckedAnswer | None:
+    """The answer text and its sentence citations, conflicts noted, numbered from [1]."""
+    if complete:
+        text = " ".join(with_markers(g.text, g.passages) for g in grounded)
+    else:
+        text = _known_not_asked(grounded[0], _WHAT_IS_MISSING[answer_type(ctx.question)])
+    spans: dict[int, list[SentenceRef]] = {}
+    scores: dict[int, float] = {}
+    for g in grounded:
+        for ref in g.refs:
+            spans.setdefault(ref.passage, []).append(ref)
+            scores[ref.passage] = max(scores.get(ref.passage, 0.0), g.score)
+    cited = [Citation.from_passage(n, ctx.passages[n - 1]) for n in sorted(spans)]
+    text, cited, conflict = flag_conflicts(text, cited, ctx.passages, embed)
+    if says_not_known(text) and len(tokens(text)) < _SHORT_ANSWER_WORDS:
+        return None
+    for c in cited:  # the other side of a conflict: its sentence closest to the question
+        if c.n not in spans:
+            own = [k for k, u in enumerate(ctx.units) if u.passage == c.n]
+            if own:
+                spans[c.n] = [ctx.units[max(own, key=lambda k: ctx.relevance(ctx.question_vec, k))]]
+    text, order = renumber(text)
+    citations = [
+        _sentence_citation(new, ctx.passages[old - 1], spans.get(old, []), scores.get(old, 0.0))
+        for old, new in order.items()
+    ]
+    return CheckedAnswer(text, citations, conflict, complete)
+
+
+def _known_not_asked(claim: _Grounded, missing: str) -> str:
+    """ "The articles say X [n], but not when." for a claim without the asked fact."""
+    body = claim.text.rstrip(" .!?")
+    first = body.split(" ", 1)[0]
+    if first.lower() in {"the", "a", "an", "it", "he", "she", "they", "its", "his", "her"}:
+        body = body[0].lower() + body[1:]
+    markers = "".join(f"[{n}]" for n in claim.passages)
+    return f"The articles say that {body} {markers}, but not {missing}."
+
+
+def _sentence_citation(
+    n: int, passage: RetrievedPassage, refs: Sequence[SentenceRef], score: float
+) -> Citation:
+    """Citation `n` of a passage: the span of its supporting sentences (the whole passage
+    when none was chosen)."""
+    if not refs:
+        return Citation.from_passage(n, passage, score)
+    span = (min(r.start for r in refs), max(r.end for r in refs))
+    return Citation.from_passage(n, passage, score, span=span)

@@ -34,7 +34,8 @@ _HAS_NUMBER = re.compile(r"\d")
 _HAS_YEAR = re.compile(
     r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|"
     r"july|august|september|october|november|december|monday|tuesday|"
-    r"wednesday|thursday|friday|saturday|sunday|ago|last year|this year)\b",
+    r"wednesday|thursday|friday|saturday|sunday|ago|yesterday|today|tomorrow|overnight|"
+    r"(this|last|next|that) (week|month|year)|end of (the|this) (week|month|year))\b",
     re.I,
 )
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")

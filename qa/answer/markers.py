@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from index.chunker import sentence_spans
 
-__all__ = ["CitedSentence", "split_cited", "with_markers"]
+__all__ = ["CitedSentence", "renumber", "split_cited", "with_markers"]
 
 _GROUP = r"\[\d+(?:\s*[,;]\s*\d+)*\]"
 # A run of markers, however the model separates them: "[1][2]", "[1, 2]", "[1], [2] and [3]".
@@ -67,3 +67,16 @@ def with_markers(text: str, numbers: Sequence[int]) -> str:
 
 def _marker_numbers(text: str) -> list[int]:
     return [int(n) for m in _MARKER.finditer(text) for n in re.findall(r"\d+", m.group())]
+
+
+def renumber(text: str) -> tuple[str, dict[int, int]]:
+    """`text` with its `[n]` markers numbered from 1 in order of first use, and the map from
+    each old number to its new one (in the new order)."""
+    order: dict[int, int] = {}
+
+    def new_number(match: re.Match[str]) -> str:
+        old = int(match.group(1))
+        order.setdefault(old, len(order) + 1)
+        return f"[{order[old]}]"
+
+    return re.sub(r"\[(\d+)\]", new_number, text), order

@@ -17,11 +17,14 @@ from qa.types import ChatTurn, RetrievedPassage
 __all__ = [
     "ANSWER_EXAMPLES",
     "ANSWER_SYSTEM",
+    "JUDGE_SYSTEM",
     "NOT_IN_ARTICLES",
     "REWRITE_INSTRUCTION",
     "Example",
     "build_answer_messages",
+    "build_judge_messages",
     "build_rewrite_messages",
+    "judged_yes",
 ]
 
 NOT_IN_ARTICLES = "NOT IN ARTICLES"
@@ -123,3 +126,26 @@ def build_rewrite_messages(question: str, history: Sequence[ChatTurn]) -> list[B
             f"{REWRITE_INSTRUCTION}"
         )
     ]
+
+
+JUDGE_SYSTEM = (
+    "You check answers against news articles. You are given a question, a short answer and"
+    " the sentences it cites. Reply yes if the sentences themselves say what the answer"
+    " says, as an answer to the question; reply no if they say something else, say it of"
+    " another company or person, or do not say it. Reply with one word: yes or no."
+)
+
+
+def build_judge_messages(question: str, claim: str, evidence: str) -> list[BaseMessage]:
+    """Messages asking whether `evidence` (the cited sentences) states `claim` as an answer
+    to `question`: fixed instructions first (kept in the model's cache), then the case."""
+    case = (
+        f"Question: {question.strip()}\nAnswer: {claim.strip()}\n"
+        f"Sentences: {' '.join(evidence.split())}\nDo the sentences say this? yes or no"
+    )
+    return [SystemMessage(JUDGE_SYSTEM), HumanMessage(case)]
+
+
+def judged_yes(reply: str) -> bool:
+    """True when a judge's reply starts with yes (anything else counts as no)."""
+    return reply.strip().lower().lstrip("*\"' ").startswith("yes")

@@ -20,6 +20,7 @@ from qa.llm.model_files import (
     smollm2_path,
     verify_existing,
 )
+from qa.llm.special_tokens import neutralize, neutralize_messages
 from qa.llm.usage import TokenUsage
 
 if _typing.TYPE_CHECKING:
@@ -39,6 +40,8 @@ __all__ = [
     "ensure_split_model",
     "make_chat_model",
     "model_name",
+    "neutralize",
+    "neutralize_messages",
     "smollm2_path",
     "to_llama_messages",
     "verify_existing",

@@ -24,6 +24,10 @@ class _Snapshot:
     size: int
 
 
+# Prompts sharing this many leading tokens share a fixed opening (instructions, examples).
+_OPENING = 48
+
+
 class CountingLlama(llama_cpp.Llama):
     """A `Llama` that counts the tokens of its latest generation and keeps prompt prefixes.
 
@@ -75,8 +79,12 @@ class CountingLlama(llama_cpp.Llama):
         size = llama_cpp.llama_state_get_size(self._ctx.ctx)
         state = (ctypes.c_uint8 * size)()
         written = llama_cpp.llama_state_get_data(self._ctx.ctx, state, size)
-        snaps = [s for s in self._snapshots if s.tokens != self._input_ids.tolist()]
-        snaps.append(_Snapshot(self._input_ids.tolist(), state, int(written)))
+        tokens = self._input_ids.tolist()
+        # One state per fixed opening: a prompt sharing its opening with a kept state takes
+        # its place, so a burst of short prompts of one kind (the yes/no checks of an
+        # answer's claims) does not push the answer prompt's opening out.
+        snaps = [s for s in self._snapshots if _reused_prefix(s.tokens, tokens) < _OPENING]
+        snaps.append(_Snapshot(tokens, state, int(written)))
         self._snapshots = snaps[-self.max_snapshots :]
 
     def _restore_best_prefix(self, prompt: list[int]) -> None:

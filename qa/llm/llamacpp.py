@@ -14,6 +14,7 @@ from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
+import llama_cpp
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ChatMessage
@@ -31,6 +32,7 @@ from pydantic import Field, PrivateAttr
 
 from qa.errors import BadInputError, ModelUnavailableError
 from qa.llm._kv_cache import CountingLlama
+from qa.llm.special_tokens import neutralize
 
 __all__ = ["ChatLlamaCpp", "to_llama_messages"]
 
@@ -65,6 +67,7 @@ class ChatLlamaCpp(BaseChatModel):
 
     _llm: CountingLlama = PrivateAttr()
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _specials: tuple[str, ...] = PrivateAttr(default=())
 
     def model_post_init(self, context: Any, /) -> None:
         """Load the model file (once, for the life of this object)."""
@@ -84,6 +87,35 @@ class ChatLlamaCpp(BaseChatModel):
             raise ModelUnavailableError(
                 f"llama.cpp cannot load {self.model_path} ({exc}): is it a complete .gguf file?"
             ) from exc
+        self._specials = _special_token_texts(self._llm)
+
+    @property
+    def special_tokens(self) -> tuple[str, ...]:
+        """The texts of the model's control tokens (`<|im_start|>`, ...), which message text
+        never turns into: they are broken up before the chat template is applied."""
+        return self._specials
+
+    def render_prompt(self, messages: Sequence[BaseMessage]) -> str:
+        """The prompt text the model's chat template makes of `messages` (as sent)."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        formatter = Jinja2ChatFormatter(
+            template=self._llm.metadata["tokenizer.chat_template"],
+            eos_token=self._llm._model.token_get_text(self._llm.token_eos()),
+            bos_token=self._llm._model.token_get_text(self._llm.token_bos()),
+        )
+        return formatter(messages=to_llama_messages(messages, self._specials)).prompt
+
+    def prompt_token_ids(self, prompt: str) -> list[int]:
+        """The token ids of a rendered prompt, control tokens read as such (as llama.cpp
+        does for the text its chat template makes)."""
+        return self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+
+    def special_token_ids(self) -> frozenset[int]:
+        """The ids of the model's control tokens."""
+        return frozenset(
+            i for i in range(self._llm.n_vocab()) if self._llm._model.token_get_attr(i) & _SPECIAL
+        )
 
     @property
     def _llm_type(self) -> str:
@@ -126,7 +158,7 @@ class ChatLlamaCpp(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        request = to_llama_messages(messages)
+        request = to_llama_messages(messages, self._specials)
         options = self._options(kwargs)
         with self._lock:
             try:
@@ -161,7 +193,7 @@ class ChatLlamaCpp(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        request = to_llama_messages(messages)
+        request = to_llama_messages(messages, self._specials)
         options = self._options(kwargs)
         finish_reason: str | None = None
         with self._lock:
@@ -208,8 +240,11 @@ class ChatLlamaCpp(BaseChatModel):
         }
 
 
-def to_llama_messages(messages: Sequence[BaseMessage]) -> list[ChatCompletionRequestMessage]:
-    """LangChain messages as llama.cpp chat messages (system, user and assistant only).
+def to_llama_messages(
+    messages: Sequence[BaseMessage], specials: Sequence[str] = ()
+) -> list[ChatCompletionRequestMessage]:
+    """LangChain messages as llama.cpp chat messages (system, user and assistant only), their
+    text with control tokens broken up (`specials` and the common forms; see `neutralize`).
 
     Raises:
         BadInputError: a message of another kind (tool, function, unknown role).
@@ -218,7 +253,7 @@ def to_llama_messages(messages: Sequence[BaseMessage]) -> list[ChatCompletionReq
     for message in messages:
         kind = message.role if isinstance(message, ChatMessage) else message.type
         role = _ROLES.get(kind)
-        text = message.text
+        text = neutralize(message.text, specials)
         if role == "system":
             out.append(ChatCompletionRequestSystemMessage(role="system", content=text))
         elif role == "user":
@@ -228,6 +263,17 @@ def to_llama_messages(messages: Sequence[BaseMessage]) -> list[ChatCompletionReq
         else:
             raise BadInputError(f"ChatLlamaCpp cannot send a {kind!r} message")
     return out
+
+
+_SPECIAL = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED
+
+
+def _special_token_texts(llm: CountingLlama) -> tuple[str, ...]:
+    """The texts of a model's control and user-defined tokens."""
+    model = llm._model
+    return tuple(
+        model.token_get_text(i) for i in range(llm.n_vocab()) if model.token_get_attr(i) & _SPECIAL
+    )
 
 
 def _usage(prompt_tokens: int, completion_tokens: int, cached_tokens: int = 0) -> UsageMetadata:

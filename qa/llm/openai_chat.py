@@ -7,41 +7,51 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import openai
+from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai import ChatOpenAI
 
 from qa.errors import ModelUnavailableError
+from qa.llm.special_tokens import neutralize_messages
 
 __all__ = ["ServerChatOpenAI"]
 
 
 class ServerChatOpenAI(ChatOpenAI):
-    """`ChatOpenAI` whose server failures say which setting to fix (`ModelUnavailableError`)."""
+    """`ChatOpenAI` whose server failures say which setting to fix (`ModelUnavailableError`),
+    and whose messages never carry a chat-template control token (`neutralize`): the server
+    applies its template to the text and may read `<|im_start|>` in it as one."""
 
-    def _generate(self, *args: Any, **kwargs: Any) -> ChatResult:
+    def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
         try:
-            return super()._generate(*args, **kwargs)
+            return super()._generate(neutralize_messages(messages), *args, **kwargs)
         except openai.APIError as exc:
             self._raise_unavailable(exc)
             raise
 
-    def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+    def _stream(
+        self, messages: list[BaseMessage], *args: Any, **kwargs: Any
+    ) -> Iterator[ChatGenerationChunk]:
         try:
-            yield from super()._stream(*args, **kwargs)
+            yield from super()._stream(neutralize_messages(messages), *args, **kwargs)
         except openai.APIError as exc:
             self._raise_unavailable(exc)
             raise
 
-    async def _agenerate(self, *args: Any, **kwargs: Any) -> ChatResult:
+    async def _agenerate(
+        self, messages: list[BaseMessage], *args: Any, **kwargs: Any
+    ) -> ChatResult:
         try:
-            return await super()._agenerate(*args, **kwargs)
+            return await super()._agenerate(neutralize_messages(messages), *args, **kwargs)
         except openai.APIError as exc:
             self._raise_unavailable(exc)
             raise
 
-    async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+    async def _astream(
+        self, messages: list[BaseMessage], *args: Any, **kwargs: Any
+    ) -> AsyncIterator[ChatGenerationChunk]:
         try:
-            async for chunk in super()._astream(*args, **kwargs):
+            async for chunk in super()._astream(neutralize_messages(messages), *args, **kwargs):
                 yield chunk
         except openai.APIError as exc:
             self._raise_unavailable(exc)

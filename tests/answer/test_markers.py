@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer import split_cited
+from qa.answer import renumber, split_cited
+from qa.types import Citation
+
+from conftest import passages_of
 
 
 def test_split_cited_reads_markers_before_and_after_the_full_stop() -> None:
@@ -25,3 +28,17 @@ def test_split_cited_reads_markers_before_and_after_the_full_stop() -> None:
 def test_separated_markers_cite_the_sentence_before(answer: str) -> None:
     parts = split_cited(answer)
     assert [(p.text, p.cited) for p in parts] == [("Scale was worth $14 billion.", [1, 2, 3])]
+
+
+def test_renumber_follows_first_use() -> None:
+    text, order = renumber("A [3]. B [1][3]. C [2].")
+    assert text == "A [1]. B [2][1]. C [3]."
+    assert order == {3: 1, 1: 2, 2: 3}
+
+
+def test_a_citation_span_must_lie_inside_its_passage() -> None:
+    (p,) = passages_of(["One. Two."])
+    c = Citation.from_passage(1, p, 0.5, span=(5, 9))
+    assert (c.start, c.end, c.text, c.passage_start, c.passage_end) == (5, 9, "Two.", 0, 9)
+    with pytest.raises(ValueError, match="outside"):
+        Citation.from_passage(1, p, span=(5, 20))

@@ -1,0 +1,360 @@
+"""Claim-level grounding: each sentence of an answer (a claim) must be backed by the
+sentence(s) of the passage it cites, not merely by a passage that shares its words.
+
+A claim is supported by a cited sentence when the sentence holds the claim's named entities
+(capitalised spans or known aliases; matched case- and space-insensitively, small edits
+tolerated), its numbers (or their sum or difference), a negation when the claim denies
+something, and the question's own entities (in the sentence or the one before it, which a
+pronoun may point back to). Everything here is a pure function of texts, so it is tested on
+its own; `check_answer` decides what to do with a claim that fails.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+from rapidfuzz import fuzz
+
+from index.chunker import sentence_spans
+from qa.answer.verification import figures
+from qa.types import RetrievedPassage
+
+__all__ = [
+    "ALIASES",
+    "Entails",
+    "SentenceRef",
+    "about_the_question",
+    "claim_entities",
+    "context_names",
+    "entity_found",
+    "negated",
+    "numbers_found",
+    "passage_units",
+    "question_entities",
+    "supported_by",
+]
+
+Entails = Callable[[str, str, str], bool]
+"""A yes/no judge: (question, claim, cited sentences) -> does the text state the claim?"""
+
+# Names an article may use for one another (a company and its parent, a translation's
+# respelling that edit distance alone does not bridge).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "google": ("alphabet", "search giant"),
+    "alphabet": ("google",),
+    "llama": ("lama",),
+    "openai": ("openi",),
+}
+
+# Capitalised words that begin sentences or name roles rather than things.
+_COMMON = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "it",
+        "its",
+        "he",
+        "she",
+        "his",
+        "her",
+        "they",
+        "their",
+        "them",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "according",
+        "in",
+        "on",
+        "at",
+        "as",
+        "after",
+        "before",
+        "yes",
+        "no",
+        "however",
+        "also",
+        "both",
+        "some",
+        "many",
+        "most",
+        "other",
+        "several",
+        "all",
+        "each",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "sources",
+        "source",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "and",
+        "but",
+        "so",
+        "if",
+        "while",
+        "though",
+        "although",
+        "because",
+        "since",
+        "by",
+        "for",
+        "from",
+        "with",
+        "without",
+        "into",
+        "of",
+        "to",
+        "i",
+        "we",
+        "you",
+        "our",
+        "your",
+        "my",
+        "me",
+        "us",
+        "not",
+        "nor",
+        "neither",
+        "never",
+        "only",
+        "just",
+        "even",
+        "still",
+        "yet",
+        "then",
+        "thus",
+        "instead",
+        "rather",
+        "about",
+        "around",
+        "roughly",
+        "nearly",
+        "almost",
+        "over",
+        "under",
+        "more",
+        "less",
+        "first",
+        "last",
+        "reuters",
+        "article",
+        "articles",
+        "passage",
+        "passages",
+    ]
+)
+# Role words: a question naming one ("Scale AI's CEO") does not need it in the sentence.
+_ROLES = frozenset(
+    [
+        "ceo",
+        "cfo",
+        "coo",
+        "cto",
+        "chief",
+        "executive",
+        "officer",
+        "president",
+        "chairman",
+        "founder",
+        "spokesperson",
+        "spokesman",
+        "spokeswoman",
+        "ai",
+    ]
+)
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&\-]*(?:\.[A-Za-z]\.?)*")
+_NEGATION = re.compile(
+    r"\b(not|no|never|none|nor|neither|without|cannot|declined|declines|refused|refuses"
+    r"|denied|denies)\b|n[’']t\b",
+    re.I,
+)
+_ANSWER_PARTICLE = re.compile(r"^\W*(yes|no)\b[,.;:!]?\s*", re.I)
+_MIN_FUZZY_CHARS = 5
+_FUZZY_RATIO = 80.0
+
+
+@dataclass(frozen=True)
+class SentenceRef:
+    """One sentence of a context passage: its passage number (1-based, as cited) and its
+    offsets inside that passage's text."""
+
+    passage: int
+    start: int
+    end: int
+    text: str
+
+
+def passage_units(passages: Sequence[RetrievedPassage]) -> list[SentenceRef]:
+    """Every sentence of the context passages, in order."""
+    return [
+        SentenceRef(n, s.start, s.end, p.text[s.start : s.end])
+        for n, p in enumerate(passages, start=1)
+        for s in sentence_spans(p.text)
+    ]
+
+
+def _norm_tokens(text: str) -> list[str]:
+    """Lower-case word tokens with possessives and punctuation dropped ("Openai’s" -> openai)."""
+    text = re.sub(r"[’']s\b", "", text)
+    return [t.lower().replace(".", "") for t in _WORD.findall(text)]
+
+
+def context_names(texts: Sequence[str]) -> frozenset[str]:
+    """Lower-cased words the texts always write with a capital ("Microsoft", "xAI", not
+    "Sources", which also appears as "sources"): the names they use. A claim's first word
+    counts as a name only if it is one of these."""
+    capitalised: set[str] = set()
+    lowered: set[str] = set()
+    for text in texts:
+        for word in _WORD.findall(re.sub(r"[’']s\b", "", text)):
+            low = word.lower().replace(".", "")
+            (capitalised if _capitalised(word) else lowered).add(low)
+    return frozenset(capitalised - lowered - _COMMON)
+
+
+def _capitalised(word: str) -> bool:
+    return any(c.isupper() for c in word) and not word.isdigit()
+
+
+def claim_entities(claim: str, names: frozenset[str]) -> list[str]:
+    """The named entities of a claim: runs of capitalised words ("Alexander Wang", "xAI",
+    "U.S."). Its first word is one only when `names` (see `context_names`) holds it."""
+    found: list[str] = []
+    run: list[str] = []
+    last_end = -1
+    text = re.sub(r"[’']s\b", " ; ", claim)  # a possessive ends a run
+    for i, m in enumerate(_WORD.finditer(text)):
+        word = m.group().rstrip(".") if m.group().count(".") == 1 else m.group()
+        low = word.lower().replace(".", "")
+        is_name = _capitalised(word) and low not in _COMMON
+        if i == 0 and low not in names:
+            is_name = False
+        adjacent = run and text[last_end : m.start()].strip() == ""
+        if is_name and (adjacent or not run):
+            run.append(word)
+        else:
+            if run:
+                found.append(" ".join(run))
+            run = [word] if is_name else []
+        last_end = m.end()
+    if run:
+        found.append(" ".join(run))
+    return list(dict.fromkeys(found))
+
+
+def entity_found(entity: str, text: str) -> bool:
+    """True when `text` names `entity`: the same words ignoring case, spaces and
+    possessives, a respelling within a small edit ("Kenrik Kai" for "Kenrick Cai", "label
+    box" for "Labelbox"), or a known alias."""
+    words = _norm_tokens(text)
+    wanted = _norm_tokens(entity)
+    if not wanted:
+        return True
+    if _phrase_in(wanted, words):
+        return True
+    joined = "".join(wanted)
+    if any(_phrase_in(_norm_tokens(alias), words) for alias in ALIASES.get(joined, ())):
+        return True
+    # Each word on its own ("Wang, CEO Alexander" for "Alexander Wang").
+    parts = [w for w in wanted if len(w) >= 3 and w not in _ROLES]
+    return len(wanted) > 1 and bool(parts) and all(_phrase_in([w], words) for w in parts)
+
+
+def _phrase_in(wanted: list[str], words: list[str]) -> bool:
+    joined = "".join(wanted)
+    for size in range(max(1, len(wanted) - 1), len(wanted) + 2):
+        for i in range(len(words) - size + 1):
+            window = "".join(words[i : i + size])
+            if window == joined:
+                return True
+            if (
+                min(len(joined), len(window)) >= _MIN_FUZZY_CHARS
+                and fuzz.ratio(joined, window) >= _FUZZY_RATIO
+            ):
+                return True
+    return False
+
+
+def numbers_found(claim: str, text: str) -> bool:
+    """True when every number of the claim is in `text`, or is the sum or difference of two
+    of its numbers ("$50 million more" from $200 million and $150 million)."""
+    have = figures(text)
+    missing = figures(claim) - have
+    if not missing:
+        return True
+    derived = set()
+    for a, b in combinations(sorted(have), 2):
+        x, y = float(a), float(b)
+        derived.update({_fmt(x + y), _fmt(abs(x - y))})
+    return missing <= derived
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if value.is_integer() else f"{value:g}"
+
+
+def negated(text: str) -> bool:
+    """True when `text` denies something ("did not respond", "no comment", "declined"); a
+    leading "No," answers a question and denies nothing by itself."""
+    return bool(_NEGATION.search(_ANSWER_PARTICLE.sub("", text)))
+
+
+def question_entities(question: str, names: frozenset[str]) -> list[str]:
+    """The question's entities an answer's sentence must be about; role words ("CEO") left
+    out. A question offering alternatives ("CFO or CEO") requires none."""
+    if re.search(r"\bor\b", question, re.I):
+        return []
+    found = claim_entities(question, names)
+    return [e for e in found if any(w not in _ROLES for w in _norm_tokens(e))]
+
+
+def about_the_question(window: str, passage: str, asked: Sequence[str]) -> bool:
+    """True when sentences are about what the question asks of: one of its entities `asked`
+    is in `window` (the sentences and the one before each, which a pronoun may point back
+    to) and all of them are in `passage` (the passages the sentences lie in). "Manu Sharma"
+    is nobody's answer to "Who is Scale AI's CEO?" when his sentence names no Scale AI."""
+    if not asked:
+        return True
+    return any(entity_found(e, window) for e in asked) and all(
+        entity_found(e, passage) for e in asked
+    )
+
+
+def supported_by(
+    claim: str,
+    refs: Sequence[SentenceRef],
+    *,
+    entities: Sequence[str],
+    asked: Sequence[str],
+    window: str,
+    passage: str,
+) -> bool:
+    """True when the sentences `refs` back `claim`: its entities and numbers are in them, a
+    denial is denied there too, and they are about the question's entities `asked` (see
+    `about_the_question`; `window` and `passage` are the texts it reads)."""
+    text = " ".join(r.text for r in refs)
+    if not numbers_found(claim, text):
+        return False
+    if not all(entity_found(e, text) for e in entities):
+        return False
+    if negated(claim) and not negated(text):
+        return False
+    return about_the_question(window, passage, asked)

@@ -1,0 +1,136 @@
+"""Claim-level grounding on its own: entities, aliases and respellings, numbers, negation,
+the question's entities; and the property that no checked answer keeps a number or a named
+entity its cited sentences lack."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from index.embedder import Embedder
+from qa.answer import (
+    check_answer,
+    claim_entities,
+    context_names,
+    entity_found,
+    negated,
+    numbers_found,
+    question_entities,
+    split_cited,
+)
+from qa.answer.verification import figures
+
+from conftest import passages_of
+
+ARTICLE = [
+    "By Anne Tong, Kenrik Kai and Crystal Hu",
+    "Google had planned to pay Scale AI about $ 200 million this year. Microsoft is also"
+    " pulling back, as is xAI.",
+    "Scale AI's CEO, Alexander Wang, is moving to Meta. Meta is taking a 49% stake.",
+    "His CEO, Manu Sharma, told Reuters, the label box, another competitor, will grow."
+    " XAI did not respond to a request for comment.",
+    "Google spent about $ 150 million on Scale AI's services last year, sources said.",
+]
+NAMES = context_names(ARTICLE)
+
+
+@pytest.mark.parametrize(
+    ("entity", "text"),
+    [
+        ("Kenrick Cai", ARTICLE[0]),  # respelled by the translation
+        ("Labelbox", ARTICLE[3]),  # split into two words
+        ("OpenAI", "Openai's CFO said on Friday"),
+        ("OpenAI", "Openi decided to withdraw"),
+        ("Alphabet", "Aalphabet’s San Francisco (Reuters)"),
+        ("Google", "Aalphabet’s San Francisco (Reuters)"),  # a known alias
+        ("Alexander Wang", "while CEO Alexander Wang, along with several employees"),
+        ("xAI", "XAI did not respond"),
+    ],
+)
+def test_entities_are_found_however_the_versions_spell_them(entity: str, text: str) -> None:
+    assert entity_found(entity, text)
+
+
+@pytest.mark.parametrize(
+    ("entity", "text"),
+    [("Microsoft", ARTICLE[1].split(".")[0]), ("Meta", ARTICLE[4]), ("Wang", ARTICLE[3])],
+)
+def test_other_entities_are_not_found(entity: str, text: str) -> None:
+    assert not entity_found(entity, text)
+
+
+def test_claim_entities_are_names_not_sentence_openers() -> None:
+    assert claim_entities("Microsoft and xAI are pulling back from Scale AI.", NAMES) == [
+        "Microsoft",
+        "xAI",
+        "Scale AI",
+    ]
+    assert claim_entities("The company declined.", NAMES) == []
+    assert claim_entities("Sources said Alexander Wang's move", NAMES) == ["Alexander Wang"]
+
+
+def test_question_entities_leave_out_roles_and_alternatives() -> None:
+    assert question_entities("Who is Scale AI's CEO?", NAMES) == ["Scale AI"]
+    assert question_entities("Was it OpenAI's CFO or its CEO?", NAMES) == []
+
+
+def test_numbers_must_be_stated_or_be_a_sum_or_difference() -> None:
+    both = ARTICLE[1] + " " + ARTICLE[4]
+    assert numbers_found("about $200 million", ARTICLE[1])
+    assert not numbers_found("about $300 million", ARTICLE[1])
+    assert numbers_found("$50 million more", both)
+    assert not numbers_found("$60 million more", both)
+
+
+def test_a_denial_needs_a_denial() -> None:
+    assert negated("xAI did not respond") and negated("Google declined to comment")
+    assert not negated("No, Meta is taking 49%")  # "No," answers; it denies nothing
+    assert not negated("Meta is taking 49%")
+
+
+_SENTENCES = [s.strip() for p in ARTICLE for s in re.split(r"(?<=\.)\s", p) if s.strip()]
+_SWAPS = ["Microsoft", "Meta", "Google", "Amazon", "Alexander Wang", "Manu Sharma", "xAI"]
+
+
+@st.composite
+def _claims(draw: st.DrawFn) -> str:
+    """Answers made of the articles' own sentences, some with a number or a name swapped
+    for another, each citing some passage."""
+    parts = []
+    for _ in range(draw(st.integers(1, 3))):
+        sentence = draw(st.sampled_from(_SENTENCES))
+        if draw(st.booleans()):
+            sentence = re.sub(r"\d+", str(draw(st.integers(1, 999))), sentence, count=1)
+        if draw(st.booleans()):
+            old = draw(st.sampled_from([n for n in _SWAPS if n in sentence] or ["Scale AI"]))
+            sentence = sentence.replace(old, draw(st.sampled_from(_SWAPS)), 1)
+        cited = draw(st.lists(st.integers(1, len(ARTICLE) + 1), max_size=2))
+        marks = "".join(f"[{n}]" for n in cited)
+        parts.append(f"{sentence.rstrip('.')} {marks}." if marks else sentence)
+    return " ".join(parts)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(raw=_claims(), question=st.sampled_from(["What happened to Scale AI?", "Who is who?"]))
+def test_no_answer_keeps_a_number_or_entity_its_cited_sentences_lack(
+    raw: str, question: str, embedder: Embedder
+) -> None:
+    passages = passages_of(ARTICLE)
+    checked = check_answer(raw, passages, embedder.encode_documents, question=question)
+    if checked is None:
+        return
+    by_n = {c.n: c for c in checked.citations}
+    names = context_names([*ARTICLE, question])
+    for claim in split_cited(checked.text):
+        if claim.text.startswith("The sources disagree"):
+            continue  # the conflict note names files and roles, not claims
+        cited = " ".join(by_n[n].text for n in claim.cited)
+        assert claim.cited or not (figures(claim.text) or claim_entities(claim.text, names))
+        assert numbers_found(claim.text, cited), (claim, cited)
+        for entity in claim_entities(claim.text, names):
+            assert entity_found(entity, cited), (entity, claim, cited)
