@@ -54,13 +54,20 @@ def create_app(
     add_error_handlers(app)
     app.include_router(health_router)
     app.include_router(api_router)
-    app.include_router(articles_router)
+    # Uploads have their own limit: the article (QA_MAX_ARTICLE_BYTES, checked on the
+    # content itself) inside a multipart or JSON envelope, whose escaping may double it.
+    app.include_router(
+        articles_router, max_body_size=2 * settings.max_article_bytes + _ENVELOPE_BYTES
+    )
     app.include_router(openai_router)
     # Routers included later (e.g. /api/articles) must come before this catch-all.
     add_not_found_routes(app)
     _optional_bearer_when_keyless(app, settings)
     return app
 
+
+_ENVELOPE_BYTES = 64 * 1024
+"""Room for an upload's multipart or JSON framing around the article, in bytes."""
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 

@@ -21,3 +21,14 @@ def test_sources_reach_the_pipeline(client: TestClient, fake: FakePipeline) -> N
 def test_article_routes_need_a_library(client: TestClient) -> None:
     r = client.get("/api/articles")
     assert r.status_code == 404 and "no article library" in r.json()["error"]["message"]
+
+
+def test_uploads_have_their_own_body_limit(client: TestClient, fake: FakePipeline) -> None:
+    # An article over the API's 256 KB body limit but under its own 2 MB reaches the route
+    # (404 here: the fake has no library); the same body elsewhere is a 413.
+    article = {"name": "long.txt", "text": "word " * 120_000}  # 600 KB
+    assert client.post("/api/articles", json=article).status_code == 404
+    assert client.post("/api/feedback", json=article).status_code == 413
+    huge = {"name": "huge.txt", "text": "word " * 1_200_000}  # 6 MB
+    r = client.post("/api/articles", json=huge)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "request_too_large"
