@@ -111,7 +111,9 @@ def test_extractive_pipeline_end_to_end_one_item_per_kind(
     report = run_evaluation(pipeline, firsts, tmp_path / "eval")
 
     overall = report["ours"]["overall"]
-    assert overall["items"] == len(firsts) == 7 and overall["errors"] == 0
+    kinds = {i.kind for i in items}
+    assert overall["items"] == len(firsts) == len(kinds) >= 7 and overall["errors"] == 0
+    assert set(report["ours"]["by_kind"]) == kinds
     assert report["settings"]["backend"] == "extractive"
     assert overall["recall_at_k"] is not None and overall["recall_at_k"] >= 0.5
     assert (tmp_path / "eval" / "report.png").read_bytes().startswith(PNG_MAGIC)
