@@ -50,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", action="store_true", help="also run the tutorial pipeline")
     p.add_argument("--min-accuracy", type=float, help="exit 1 when answer accuracy is below")
     p.add_argument("--limit", type=int, help="only the first N items")
+    p.add_argument(
+        "--every",
+        type=int,
+        help="only every Nth item (the 1st, N+1th, ...): a fixed subset spread over the file",
+    )
 
     p = sub.add_parser("serve", help="serve the chat UI and the HTTP API")
     p.add_argument("--host")

@@ -21,7 +21,8 @@ def evaluate_command(settings: Settings, args: argparse.Namespace) -> int:
     Args:
         settings: the configuration (`--backend` and `--k` already applied).
         args: `qa` (the JSON Lines file), `out` (report folder), `k`, `baseline` (also run the
-            tutorial pipeline), `min_accuracy` (gate), `limit` (first N items only).
+            tutorial pipeline), `min_accuracy` (gate), `limit` (first N items only), `every`
+            (every Nth item only, from the first).
 
     Returns:
         1 when `min_accuracy` is set and answer accuracy is below it (or undefined), else 0.
@@ -34,6 +35,9 @@ def evaluate_command(settings: Settings, args: argparse.Namespace) -> int:
         raise BadInputError(f"cannot read {qa_path} ({exc.strerror}); pass --qa FILE") from exc
     for error in errors:
         print(f"{qa_path}:{error.line}: {error.message}", file=sys.stderr)
+    every = getattr(args, "every", None)
+    if every is not None:
+        items = items[:: max(every, 1)]
     limit = getattr(args, "limit", None)
     if limit is not None:
         items = items[: max(limit, 0)]

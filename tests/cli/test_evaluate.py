@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ def eval_args(qa: Path, out: Path, **extra: Any) -> argparse.Namespace:
         "baseline": False,
         "min_accuracy": None,
         "limit": None,
+        "every": None,
         **extra,
     }
     return argparse.Namespace(**values)
@@ -58,3 +60,6 @@ def test_evaluate_command_gates_on_min_accuracy(
     assert "below --min-accuracy 0.9" in captured.err
     assert "baseline skipped" in captured.err
     assert len((tmp_path / "o3" / "predictions.jsonl").read_text().splitlines()) == 1
+    assert evaluate_command(settings, eval_args(qa, tmp_path / "o4", every=2)) == 0
+    picked = [json.loads(line)["id"] for line in (tmp_path / "o4" / "predictions.jsonl").open()]
+    assert picked == [three_items()[0].id, three_items()[2].id]
