@@ -47,26 +47,36 @@ _FOLLOW_UP_START = re.compile(r"^\s*(and|but|so|also|what about|how about|then)\
 
 
 def is_follow_up(question: str, history: Sequence[ChatTurn]) -> bool:
-    """True when the question leans on the conversation (pronouns, "and ...", very short)."""
+    """True when the question leans on the conversation ("and ...", very short, or a pronoun).
+
+    A pronoun does not make a follow-up of a question that brings a named subject of its own
+    the conversation never mentioned ("How many musicians will the Andes Philharmonic take
+    on its tour?" after a question about Scale AI): its pronouns point at that subject.
+    """
     if not any(t.role == "user" for t in history):
         return False
-    words = tokens(question, drop_stopwords=False)
-    return (
-        bool(_FOLLOW_UP_START.match(question))
-        or any(w in _FOLLOW_UP_WORDS for w in words)
-        or len(tokens(question)) < 3
-    )
+    if _FOLLOW_UP_START.match(question) or len(tokens(question)) < 3:
+        return True
+    if not any(w in _FOLLOW_UP_WORDS for w in tokens(question, drop_stopwords=False)):
+        return False
+    said = " ".join(t.content for t in history).lower()
+    return not any(name.lower() not in said for name in _names(question))
+
+
+def _names(text: str) -> list[str]:
+    """The capitalised names in `text`, its opening question word left out."""
+    return [
+        name
+        for name in re.findall(r"\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*", text)
+        if name.split()[0].lower() not in _QUESTION_WORDS
+    ]
 
 
 def heuristic_rewrite(question: str, history: Sequence[ChatTurn]) -> str:
     """Name what a follow-up refers to by adding the last user question's proper names."""
     last = next((t.content for t in reversed(history) if t.role == "user"), "")
     have = {w.lower() for w in re.findall(r"\w+", question)}
-    names = [
-        w
-        for w in dict.fromkeys(re.findall(r"\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*", last))
-        if w.lower() not in have and w.split()[0].lower() not in _QUESTION_WORDS
-    ]
+    names = [w for w in dict.fromkeys(_names(last)) if w.lower() not in have]
     return f"{question} ({', '.join(names)})" if names else f"{question} ({last})"
 
 

@@ -11,6 +11,10 @@ def test_follow_up_detection_and_heuristic_rewrite() -> None:
     assert is_follow_up("And how much did it spend last year?", history)
     assert not is_follow_up("And how much did it spend last year?", [])
     assert not is_follow_up("What stake did Meta take in Scale AI?", history)
+    # A pronoun about a subject the question names itself, new to the conversation.
+    new_subject = "How many musicians will the Andes Philharmonic take on its Patagonia tour?"
+    assert not is_follow_up(new_subject, history)
+    assert is_follow_up("How much did Google pay it last year?", history)
     rewritten = heuristic_rewrite("And last year?", history)
     assert "Google" in rewritten and "Scale AI" in rewritten
 
