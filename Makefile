@@ -80,8 +80,9 @@ bench-index: install ## indexing and retrieval figures (seeds and a 20k-passage 
 bench-library: install ## live ingestion while serving: upload to answerable, question waits (seeds, +20k)
 	$(BIN)/python -m bench.library_bench
 
-bench-ttft: install model ## time to first token: ours vs llama.cpp alone
+bench-ttft: install model ## time to first token: ours vs llama.cpp alone; first shown token
 	$(BIN)/python -m bench.ttft --model qwen
+	$(BIN)/python -m bench.shown --backend local
 
 bench-load: install index ## 20 clients for 60 s against 127.0.0.1 (extractive, then local)
 	$(BIN)/python -m bench.load --backend extractive --clients 20 --seconds 60
