@@ -5,14 +5,15 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from index.normalize import normalize
 
-__all__ = ["ChromaEmbeddingFunction", "Embedder", "default_embedder"]
+__all__ = ["ChromaEmbeddingFunction", "Embedder", "EmbeddingCache", "default_embedder"]
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -86,6 +87,47 @@ class Embedder:
                     )
                 )
         return np.asarray(np.concatenate(parts), dtype=np.float32)
+
+
+class EmbeddingCache:
+    """An embedding function that keeps the vectors of the texts it embedded last.
+
+    The answer check embeds the sentences of the retrieved passages for every question, and
+    questions keep retrieving the same passages: their vectors are computed once. Texts are
+    keys as given (an exact match); the least recently used are dropped beyond `max_texts`.
+
+    Args:
+        encode: texts in, one float32 unit vector per text out (shape n x dim).
+        max_texts: vectors kept (384 floats, 1.5 KB each: 8,192 hold 12 MB).
+    """
+
+    def __init__(
+        self, encode: Callable[[Sequence[str]], np.ndarray], max_texts: int = 8192
+    ) -> None:
+        self._encode = encode
+        self.max_texts = max_texts
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        """The vectors of `texts` (shape len(texts) x dim), embedding only unseen texts."""
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        fresh = self._encode(missing) if missing else None
+        with self._lock:
+            if fresh is not None:
+                self._vectors.update(zip(missing, fresh, strict=True))
+            # Fresh vectors are read before any eviction below can drop them.
+            found = {t: self._vectors[t] for t in texts if t in self._vectors}
+            found.update(zip(missing, fresh if fresh is not None else [], strict=True))
+            for text in found:
+                if text in self._vectors:
+                    self._vectors.move_to_end(text)
+            while len(self._vectors) > self.max_texts:
+                self._vectors.popitem(last=False)
+        if not texts:
+            return self._encode([])
+        return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
 
 
 class ChromaEmbeddingFunction:

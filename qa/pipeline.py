@@ -12,7 +12,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from index.embedder import Embedder, default_embedder
+from index.embedder import Embedder, EmbeddingCache, default_embedder
 from index.indexer import IndexReport, index_folder, plan_index
 from index.store import PassageStore, open_client
 from qa.answer.chain import AnswerChain, Retriever
@@ -284,7 +284,7 @@ def build_chain(
     return AnswerChain(
         retriever,
         chat_model,
-        embed=embedder.encode_documents,
+        embed=EmbeddingCache(embedder.encode_documents),
         backend=settings.backend,
         min_relevance=settings.min_relevance,
         context_keep_ratio=settings.context_keep_ratio,
