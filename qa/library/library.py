@@ -183,7 +183,9 @@ class Library:
         """File names for a selection of file names and version groups (`story:...`).
 
         Raises:
-            BadInputError: a name is neither an indexed article nor a version group.
+            NotFoundError: a name is neither an indexed article nor a version group (a
+                well-formed selection of something that is not there: 404, as for
+                `GET /api/sources/{name}`).
         """
         articles = self._snap.articles
         names: set[str] = set()
@@ -194,8 +196,8 @@ class Library:
             elif group:
                 names |= group
             else:
-                raise BadInputError(
-                    f"{item!r} is neither an indexed article nor a version group;"
+                raise NotFoundError(
+                    f"{item[:100]!r} is neither an indexed article nor a version group;"
                     " see GET /api/articles"
                 )
         return names

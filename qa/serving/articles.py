@@ -44,12 +44,22 @@ class ArticleLibrary(Protocol):
     def remove_article(self, name: str) -> None: ...
 
 
+ARTICLE_NAME_PATTERN = r"^[^\x00]*\.([tT][xX][tT]|[mM][dD]|[hH][tT][mM][lL]?)$"
+"""An article's file name ends in .txt, .md or .html (or .htm). The library sanitises the
+rest; a name that would leave the seeds folder (a path, a hidden file) is a 400."""
+
+
 class ArticleText(BaseModel):
     """An article given as text."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=255, description="File name, e.g. story.txt")
+    name: str = Field(
+        min_length=1,
+        max_length=200,
+        pattern=ARTICLE_NAME_PATTERN,
+        description="File name, e.g. story.txt: .txt, .md or .html; a path is a 400",
+    )
     text: str = Field(min_length=1, description="The article (plain text, Markdown or HTML)")
 
 
@@ -83,7 +93,12 @@ _UPLOAD_BODY: dict[str, Any] = {
                     "type": "object",
                     "properties": {
                         "file": {"type": "string", "format": "binary"},
-                        "name": {"type": "string", "description": "Overrides the file's name"},
+                        "name": {
+                            "type": "string",
+                            "pattern": ARTICLE_NAME_PATTERN,
+                            "maxLength": 200,
+                            "description": "Overrides the file's name",
+                        },
                     },
                     "required": ["file"],
                 }

@@ -61,7 +61,7 @@ def list_models() -> ModelList:
         **BODY_ERRORS,
         200: {"content": SSE_CONTENT, "description": "JSON, or OpenAI chunk events when `stream`"},
         400: {"model": ErrorResponse, "description": "A parameter this server does not serve"},
-        404: {"model": ErrorResponse, "description": "Unknown model"},
+        404: {"model": ErrorResponse, "description": "Unknown model, or a `sources` name"},
     },
 )
 async def chat_completions(

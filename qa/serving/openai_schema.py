@@ -151,7 +151,8 @@ class ChatCompletionRequest(BaseModel):
     sources: list[Annotated[str, Field(min_length=1, max_length=255)]] | None = Field(
         default=None,
         max_length=200,
-        description="Answer only from these articles: file names or version groups (story:...)",
+        description="Answer only from these articles: file names or version groups (story:...);"
+        " a name not in the library is a 404",
     )
 
     @field_validator("messages")

@@ -76,7 +76,8 @@ class AskRequest(BaseModel):
     sources: list[Annotated[str, Field(min_length=1, max_length=255)]] | None = Field(
         default=None,
         max_length=200,
-        description="Answer only from these articles: file names or version groups (story:...)",
+        description="Answer only from these articles: file names or version groups (story:...);"
+        " a name not in the library is a 404",
     )
 
     @field_validator("question")
@@ -130,7 +131,14 @@ def health(pipeline: PipelineDep, admission: AdmissionDep) -> HealthResponse:
     )
 
 
-@api_router.post("/ask", response_model=Answer, responses=BODY_ERRORS)
+@api_router.post(
+    "/ask",
+    response_model=Answer,
+    responses={
+        **BODY_ERRORS,
+        404: {"model": ErrorResponse, "description": "A `sources` name is not in the library"},
+    },
+)
 async def ask(
     body: AskRequest, pipeline: PipelineDep, admission: AdmissionDep, request: Request
 ) -> Answer | Response:

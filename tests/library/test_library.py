@@ -172,7 +172,7 @@ def test_sources_restrict_retrieval_to_files_or_a_version_group(pipeline: Any) -
     seeds = pipeline.ask(question, sources=[group])
     assert seeds.retrieved and {c.source for c in seeds.retrieved} <= SEED_NAMES
     assert {c.version_group for c in seeds.retrieved} == {group}
-    with pytest.raises(BadInputError, match="neither an indexed article nor a version group"):
+    with pytest.raises(NotFoundError, match="neither an indexed article nor a version group"):
         pipeline.ask(question, sources=["nope.txt"])
     events = list(pipeline.stream(question, sources=["data_labeling_rivals.md"]))
     assert {c.source for c in events[-1].retrieved} == {"data_labeling_rivals.md"}
