@@ -30,7 +30,13 @@ _NUMBER_Q = re.compile(
 )
 _DATE_Q = re.compile(r"^\s*(when|in what year|what year|which year|since when)\b", re.I)
 _NAME_Q = re.compile(r"^\s*(who|whom|whose)\b", re.I)
-_HAS_NUMBER = re.compile(r"\d")
+# A figure, or an amount in words ("threefold", "hundreds of millions"); not a bare "one" or
+# "two", which these articles use for their sources ("two sources said").
+_HAS_NUMBER = re.compile(
+    r"\d|\b(dozens|hundreds|thousands|millions|billions|twice|double[ds]?|triple[ds]?"
+    r"|(two|three|four|five|ten)[- ]?fold)\b",
+    re.I,
+)
 _HAS_YEAR = re.compile(
     r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|"
     r"july|august|september|october|november|december|monday|tuesday|"

@@ -183,7 +183,7 @@ _ROLES = frozenset(
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&\-]*(?:\.[A-Za-z]\.?)*")
 _NEGATION = re.compile(
     r"\b(not|no|never|none|nor|neither|without|cannot|declined|declines|refused|refuses"
-    r"|denied|denies)\b|n[’']t\b",
+    r"|denied|denies|fail|fails|failed|unable)\b|n[’']t\b",
     re.I,
 )
 _ANSWER_PARTICLE = re.compile(r"^\W*(yes|no)\b[,.;:!]?\s*", re.I)

@@ -279,3 +279,14 @@ def test_sources_that_disagree_on_a_stated_role_are_noted(embedder: Embedder) ->
 )
 def test_says_not_known(text: str, declines: bool) -> None:
     assert says_not_known(text) is declines
+
+
+def test_an_amount_in_words_answers_how_many(embedder: Embedder) -> None:
+    texts = ["Handshake CEO Garrett Lord said demand increased threefold overnight."]
+    checked = check(
+        "Handshake's demand increased threefold overnight [1].",
+        embedder,
+        question="How many times over did Handshake's demand grow?",
+        texts=texts,
+    )
+    assert checked is not None and checked.complete

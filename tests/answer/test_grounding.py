@@ -87,6 +87,7 @@ def test_numbers_must_be_stated_or_be_a_sum_or_difference() -> None:
 
 def test_a_denial_needs_a_denial() -> None:
     assert negated("xAI did not respond") and negated("Google declined to comment")
+    assert negated("Scale AI failed to keep its promise to Google")
     assert not negated("No, Meta is taking 49%")  # "No," answers; it denies nothing
     assert not negated("Meta is taking 49%")
 
