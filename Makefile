@@ -6,10 +6,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
-# Gates: just under what each backend reaches on eval/qa.jsonl (76.5% and 76.5% on the last
-# run of each; README).
-MIN_ACC_EXTRACTIVE ?= 0.74
-MIN_ACC_LOCAL ?= 0.75
+# Gates: just under what each backend reaches (answer accuracy) on the tuning set
+# eval/qa.jsonl and on the held-out split eval/heldout.jsonl; the local model runs on a
+# fixed subset of the tuning set (every 3rd item) and the whole held-out split so that CI
+# stays well under an hour. `make eval` runs the full sets.
+MIN_ACC_EXTRACTIVE ?= 0.60
+MIN_ACC_EXTRACTIVE_HELDOUT ?= 0.60
+MIN_ACC_LOCAL ?= 0.40
+MIN_ACC_LOCAL_HELDOUT ?= 0.40
+LOCAL_GATE_EVERY ?= 3
 
 .PHONY: help install install-system model index run serve test test-fast lint typecheck pytest \
         wheel-check eval eval-gate bench bench-index bench-library bench-load bench-ttft clean
@@ -61,14 +66,19 @@ test-fast: install ## the unit tests only (no slow, server or browser tests)
 wheel-check: install ## build the wheel, install it apart from the source tree, import it all
 	$(BIN)/python tests/wheel_check.py
 
-eval: install model index ## evaluation report for the default backend (data/eval)
+eval: install model index ## full reports, local model and tutorial baseline: tuning set and held-out split
 	$(BIN)/qa eval --qa eval/qa.jsonl --out data/eval/local --baseline
+	$(BIN)/qa eval --qa eval/heldout.jsonl --out data/eval/local-heldout --baseline
 
-eval-gate: install model index ## regression gate: accuracy on eval/qa.jsonl, both backends
+eval-gate: install model index ## regression gate: accuracy on both sets, both backends
 	$(BIN)/qa eval --qa eval/qa.jsonl --out data/eval/extractive --backend extractive \
 	  --min-accuracy $(MIN_ACC_EXTRACTIVE)
-	$(BIN)/qa eval --qa eval/qa.jsonl --out data/eval/local --backend local \
-	  --min-accuracy $(MIN_ACC_LOCAL)
+	$(BIN)/qa eval --qa eval/heldout.jsonl --out data/eval/extractive-heldout \
+	  --backend extractive --min-accuracy $(MIN_ACC_EXTRACTIVE_HELDOUT)
+	$(BIN)/qa eval --qa eval/qa.jsonl --out data/eval/local-gate --backend local \
+	  --every $(LOCAL_GATE_EVERY) --min-accuracy $(MIN_ACC_LOCAL)
+	$(BIN)/qa eval --qa eval/heldout.jsonl --out data/eval/local-heldout --backend local \
+	  --min-accuracy $(MIN_ACC_LOCAL_HELDOUT)
 
 test: lint typecheck pytest wheel-check eval-gate ## install, then lint, types, all tests, the wheel and the eval gate
 
