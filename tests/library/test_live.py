@@ -168,4 +168,4 @@ def test_sources_selection_over_the_api_and_v1(live: tuple[LiveServer, Path]) ->
         json={"question": "What share?", "sources": ["nope.txt"]},
         headers=AUTH,
     )
-    assert bad.status_code == 422 and "nope.txt" in bad.json()["error"]["message"]
+    assert bad.status_code == 404 and "nope.txt" in bad.json()["error"]["message"]
