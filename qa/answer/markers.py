@@ -54,7 +54,8 @@ def split_cited(answer: str) -> list[CitedSentence]:
 
 
 def with_markers(text: str, numbers: Sequence[int]) -> str:
-    """`text` with `[n]` markers placed before its closing punctuation."""
+    """`text` with `[n]` markers placed before its closing punctuation; a cited text with
+    none (a byline, a heading) gets a full stop, so that it stays a sentence of its own."""
     if not numbers:
         return text
     markers = "".join(f"[{n}]" for n in numbers)
@@ -62,7 +63,8 @@ def with_markers(text: str, numbers: Sequence[int]) -> str:
     end = len(body)
     while end > 0 and body[end - 1] in ".!?\"'”’)":
         end -= 1
-    return f"{body[:end].rstrip()} {markers}{body[end:]}"
+    close = body[end:] if re.search(r"[.!?]", body[end:]) else body[end:] + "."
+    return f"{body[:end].rstrip()} {markers}{close}"
 
 
 def _marker_numbers(text: str) -> list[int]:

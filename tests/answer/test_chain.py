@@ -305,7 +305,7 @@ def test_an_uncited_right_answer_gets_its_sentence_instead_of_a_refusal(
 ) -> None:
     pipeline = _pipeline(settings, embedder, chroma_client, RecordingChat(responses=[raw]))
     answer = pipeline.ask(question)
-    assert not answer.refused and answer.answer == f"{raw} [1]"
+    assert not answer.refused and answer.answer == f"{raw} [1]."
     (c,) = answer.citations
     assert held in c.text and len(c.text) < 300  # a sentence, not the whole passage
     _assert_sentence_citations(answer, settings)

@@ -119,7 +119,7 @@ def test_an_uncited_short_answer_gets_the_sentence_that_holds_it(embedder: Embed
     ]:
         checked = check(raw, embedder, question=question, texts=STORY)
         assert checked is not None and checked.complete, raw
-        assert checked.text == f"{raw} [1]"
+        assert checked.text == f"{raw} [1]."
         assert wanted in checked.citations[0].text
 
 

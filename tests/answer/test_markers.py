@@ -42,3 +42,14 @@ def test_a_citation_span_must_lie_inside_its_passage() -> None:
     assert (c.start, c.end, c.text, c.passage_start, c.passage_end) == (5, 9, "Two.", 0, 9)
     with pytest.raises(ValueError, match="outside"):
         Citation.from_passage(1, p, span=(5, 20))
+
+
+def test_a_cited_text_without_closing_punctuation_stays_its_own_sentence() -> None:
+    from qa.answer.markers import split_cited, with_markers
+
+    byline = with_markers("By Anne Tong, Kenrik Kai and Crystal Hu", [2])
+    assert byline == "By Anne Tong, Kenrik Kai and Crystal Hu [2]."
+    assert with_markers("Meta takes 49%.", [1]) == "Meta takes 49% [1]."
+    assert with_markers('He said "no."', [1]) == 'He said "no [1]."'
+    joined = f"{byline} The sources disagree here: s1.txt says 200 [1]."
+    assert [s.cited for s in split_cited(joined)] == [[2], [1]]
