@@ -8,12 +8,14 @@ from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import Field, Strict
 
 from qa.errors import BadInputError, UnauthorizedError
 from qa.serving.admission import Admission
 from qa.serving.feedback import FeedbackStore
 from qa.settings import Settings
 from qa.types import (
+    WHOLE_NUMBER,
     Answer,
     ChatTurn,
     RetrievedPassage,
@@ -25,9 +27,11 @@ from qa.types import (
 __all__ = [
     "AdmissionDep",
     "FeedbackDep",
+    "PassageCount",
     "PipelineDep",
     "QAPipeline",
     "SettingsDep",
+    "SourceSelection",
     "check_question",
     "get_admission",
     "get_app_settings",
@@ -73,6 +77,23 @@ class QAPipeline(Protocol):
 
     @property
     def model(self) -> str: ...
+
+
+PassageCount = Annotated[
+    Annotated[int, Strict(), Field(ge=1, le=20), WHOLE_NUMBER] | None,
+    Field(description="Passages to retrieve"),
+]
+"""The `k` field of the ask requests (`/api/ask`, `/v1`): 1 to 20 passages, or the default."""
+
+SourceSelection = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=255)]] | None,
+    Field(
+        max_length=200,
+        description="Answer only from these articles: file names or version groups (story:...);"
+        " a name not in the library is a 404",
+    ),
+]
+"""The `sources` field of the ask requests: file names or version groups, or all articles."""
 
 
 def check_question(value: str) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
 from qa.serving.corroboration import version_agreement
-from qa.serving.deps import check_question
+from qa.serving.deps import PassageCount, SourceSelection, check_question
 from qa.types import MAX_QUESTION_CHARS, MAX_TURN_CHARS, WHOLE_NUMBER, ChatTurn, Citation, JsonInt
 
 __all__ = [
@@ -145,15 +145,8 @@ class ChatCompletionRequest(BaseModel):
     seed: JsonInt | None = Field(default=None, description="Ignored (the answer is deterministic)")
     user: str | None = Field(default=None, description="Ignored")
     response_format: dict[str, Any] | None = Field(default=None, description="Ignored")
-    k: Annotated[int, Strict(), Field(ge=1, le=20), WHOLE_NUMBER] | None = Field(
-        default=None, description="Passages to retrieve"
-    )
-    sources: list[Annotated[str, Field(min_length=1, max_length=255)]] | None = Field(
-        default=None,
-        max_length=200,
-        description="Answer only from these articles: file names or version groups (story:...);"
-        " a name not in the library is a 404",
-    )
+    k: PassageCount = None
+    sources: SourceSelection = None
 
     @field_validator("messages")
     @classmethod

@@ -11,14 +11,16 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sse_starlette import EventSourceResponse
 
 from qa.errors import NotFoundError
 from qa.serving.deps import (
     AdmissionDep,
     FeedbackDep,
+    PassageCount,
     PipelineDep,
+    SourceSelection,
     check_question,
     require_api_key,
 )
@@ -28,7 +30,6 @@ from qa.serving.streaming import SSE_CONTENT, collect_answer, iterate_in_thread
 from qa.types import (
     MAX_QUESTION_CHARS,
     MAX_TURN_CHARS,
-    WHOLE_NUMBER,
     Answer,
     ChatTurn,
     Draft,
@@ -70,15 +71,8 @@ class AskRequest(BaseModel):
         description=f"Earlier turns, oldest first, each at most {MAX_TURN_CHARS} characters;"
         f" only the last {MAX_HISTORY_TURNS} are kept",
     )
-    k: Annotated[int, Strict(), Field(ge=1, le=20), WHOLE_NUMBER] | None = Field(
-        default=None, description="Passages to retrieve"
-    )
-    sources: list[Annotated[str, Field(min_length=1, max_length=255)]] | None = Field(
-        default=None,
-        max_length=200,
-        description="Answer only from these articles: file names or version groups (story:...);"
-        " a name not in the library is a 404",
-    )
+    k: PassageCount = None
+    sources: SourceSelection = None
 
     @field_validator("question")
     @classmethod
