@@ -16,12 +16,16 @@ from index.lock import StoreLock, StoreLockedError
 from qa.errors import IndexMissingError, SourceError
 from qa.pipeline import Pipeline, build_pipeline
 from qa.serving import FeedbackStore, QAPipeline, create_app
+from qa.serving.admission import MAX_RETRY_AFTER_S
 from qa.serving.deps import key_matches
 from qa.serving.mcp_door import mount_mcp
 from qa.settings import Settings
 from ui import CSS, build_ui
 
-__all__ = ["create_server_app", "serve"]
+__all__ = ["KEEP_ALIVE_S", "create_server_app", "serve"]
+
+KEEP_ALIVE_S = MAX_RETRY_AFTER_S + 15
+"""How long (s) uvicorn keeps an idle connection open: longer than any `Retry-After`."""
 
 
 def create_server_app(settings: Settings, pipeline: QAPipeline | None = None) -> FastAPI:
@@ -136,5 +140,9 @@ def _serve(settings: Settings, **uvicorn_options: Any) -> int:
     )
     # Browsers keep event streams open; do not wait for them forever on Ctrl-C.
     uvicorn_options.setdefault("timeout_graceful_shutdown", 5)
+    # Idle keep-alive connections stay open longer than any `Retry-After` the queue sends, so
+    # a client that waits as told reuses a live connection instead of racing the server's
+    # close (uvicorn's default, 5 s, met a 5 s wait: a `ReadError` in the load benchmark).
+    uvicorn_options.setdefault("timeout_keep_alive", KEEP_ALIVE_S)
     uvicorn.run(app, host=settings.host, port=settings.port, **uvicorn_options)
     return 0

@@ -22,7 +22,10 @@ from collections.abc import Callable, Generator, Iterator
 from qa.errors import BusyError
 from qa.types import Queued, StreamEvent
 
-__all__ = ["Admission", "Ticket"]
+__all__ = ["MAX_RETRY_AFTER_S", "Admission", "Ticket"]
+
+MAX_RETRY_AFTER_S = 60
+"""The longest `Retry-After` sent (s); the server keeps idle connections open longer."""
 
 _POLL_S = 0.25
 _HEARTBEAT_S = 5.0
@@ -64,7 +67,7 @@ class Admission:
         with self._cond:
             busy = self._running > 0 or bool(self._waiting)
             if busy and len(self._waiting) >= self.max_queue:
-                retry = max(1, math.ceil(self._job_s))
+                retry = min(MAX_RETRY_AFTER_S, max(1, math.ceil(self._job_s)))
                 raise BusyError(
                     f"{len(self._waiting)} questions are waiting for the model: try again in"
                     f" about {retry} s",

@@ -12,6 +12,12 @@ overrides the app's default for that route only::
 
 Starlette answers some 413s itself as plain text; `ShapedBodyLimitMiddleware` (outermost)
 turns those into the one error shape.
+
+Before any 413 goes out, the middleware reads and discards the rest of the request body (up
+to `DRAIN_LIMIT_BYTES`). A 413 sent while the client is still writing makes the server close
+the connection under it, and the client then sees a broken pipe instead of the 413 (it
+happened under concurrent load). HTTP/1.1 servers commonly do the same; see RFC 9110
+§15.5.14 and RFC 9112 §9.6 on closing after an unread body.
 """
 
 from __future__ import annotations
@@ -23,7 +29,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from qa.errors import PayloadTooLargeError
 from qa.serving.errors import TOO_LARGE_MESSAGE, error_body
 
-__all__ = ["ShapedBodyLimitMiddleware", "too_large_body"]
+__all__ = ["DRAIN_LIMIT_BYTES", "ShapedBodyLimitMiddleware", "too_large_body"]
+
+DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
+"""Bytes of an oversized body read and discarded before its 413 (beyond: the connection closes)."""
 
 
 def too_large_body() -> bytes:
@@ -42,10 +51,34 @@ class ShapedBodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         reshaping = False
+        body_done = False
+        read_any = False
+        # A client that sent `Expect: 100-continue` has not sent the body yet: no drain.
+        expects_continue = (b"expect", b"100-continue") in [
+            (name.lower(), value.lower()) for name, value in scope.get("headers", [])
+        ]
+
+        async def tracked_receive() -> Message:
+            nonlocal body_done, read_any
+            read_any = True
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_done = True
+            return message
+
+        async def drain() -> None:
+            """Read the unread rest of the body, so the client is not cut off mid-write."""
+            if expects_continue and not read_any:
+                return
+            drained = 0
+            while not body_done and drained <= DRAIN_LIMIT_BYTES:
+                message = await tracked_receive()
+                drained += len(message.get("body", b""))
 
         async def shaped_send(message: Message) -> None:
             nonlocal reshaping
             if message["type"] == "http.response.start" and message["status"] == 413:
+                await drain()
                 headers = dict(message.get("headers", []))
                 if headers.get(b"content-type", b"").startswith(b"text/plain"):
                     reshaping = True
@@ -66,4 +99,4 @@ class ShapedBodyLimitMiddleware:
                 return
             await send(message)
 
-        await self.app(scope, receive, shaped_send)
+        await self.app(scope, tracked_receive, shaped_send)

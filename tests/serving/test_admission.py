@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from qa.errors import BusyError
 from qa.serving import create_app
-from qa.serving.admission import Admission
+from qa.serving.admission import MAX_RETRY_AFTER_S, Admission
 from qa.settings import Settings
 from qa.types import Answer, ChatTurn, Queued, StreamEvent, Verified
 
@@ -65,6 +65,19 @@ def test_full_line_is_refused_at_once_and_positions_count_down() -> None:
     waiter.join(10)
     assert seen[0] == Queued(2) and seen[-1] == B
     assert admission.waiting == 0 and admission.running == 0
+
+
+def test_retry_after_is_bounded_below_the_keep_alive() -> None:
+    """A slow job's estimate is capped, so a client waiting as told finds its connection open."""
+    from qa.server import KEEP_ALIVE_S
+
+    admission = Admission(max_queue=0, first_job_s=900.0)
+    release, thread = hold(admission)
+    with pytest.raises(BusyError) as refused:
+        admission.reserve()
+    release.set()
+    thread.join(10)
+    assert refused.value.retry_after_s == MAX_RETRY_AFTER_S < KEEP_ALIVE_S
 
 
 def test_a_ticket_dropped_unused_gives_its_place_up() -> None:

@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -148,6 +150,33 @@ def test_api_key_over_the_wire(server: LiveServer) -> None:
     assert httpx.get(f"{server.url}/health").status_code == 200
     ui = httpx.get(f"{server.url}/")
     assert ui.status_code == 200 and "<html" in ui.text.lower()
+
+
+def test_oversized_bodies_get_their_413_under_concurrent_load(server: LiveServer) -> None:
+    """A client still writing a 4 MB body reads a 413 in the error shape, not a broken pipe.
+    urllib writes the whole body before it reads; without the drain before the 413 the server
+    closed the connection under 8 such clients (a run with the drain removed failed)."""
+    body = b'{"question": "' + b"a" * 4_000_000 + b'"}'
+
+    def post(_: int) -> tuple[int, bytes] | str:
+        request = urllib.request.Request(
+            f"{server.url}/api/ask",
+            data=body,
+            headers={"content-type": "application/json", "authorization": f"Bearer {KEY}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+        except OSError as exc:
+            return repr(exc)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(post, range(48)))
+    failed = [r for r in results if isinstance(r, str) or r[0] != 413]
+    assert not failed, failed[:3]
+    assert all(b'"error"' in r[1] and len(r[1]) < 1000 for r in results if not isinstance(r, str))
 
 
 def test_concurrent_asks_all_succeed_and_health_stays_fast(server: LiveServer) -> None:
