@@ -289,4 +289,5 @@ def build_chain(
         min_relevance=settings.min_relevance,
         context_keep_ratio=settings.context_keep_ratio,
         judge=settings.judge,
+        retry_focused=settings.retry_focused,
     )

@@ -32,6 +32,7 @@ from qa.answer.grounding import (
     passage_units,
     question_entities,
     supported_by,
+    times_found,
 )
 from qa.answer.markers import CitedSentence, renumber, split_cited, with_markers
 from qa.answer.prompts import (
@@ -92,6 +93,7 @@ __all__ = [
     "split_cited",
     "standalone_question",
     "supported_by",
+    "times_found",
     "with_markers",
     "word_support",
 ]

@@ -18,7 +18,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from qa.answer.check import CheckedAnswer, check_answer
-from qa.answer.context import compact_passages
+from qa.answer.context import compact_passages, focus_passages
 from qa.answer.extractive import extract_answer
 from qa.answer.followups import (
     clean_rewrite,
@@ -108,6 +108,9 @@ class AnswerChain:
         context_keep_ratio: context compaction's threshold (0 keeps whole passages).
         judge: ask the chat model a yes/no question about each claim naming several
             entities (a list, who did what to whom) before keeping it.
+        retry_focused: when the model finds no answer in the context, ask once more with
+            only the context's most relevant sentences (`focus_passages`); its answer goes
+            through the same check.
     """
 
     def __init__(
@@ -120,9 +123,11 @@ class AnswerChain:
         min_relevance: float,
         context_keep_ratio: float,
         judge: bool = False,
+        retry_focused: bool = True,
     ) -> None:
         self.retriever = retriever
         self.judge = judge
+        self.retry_focused = retry_focused
         self.chat_model = chat_model
         self.embed = embed
         self.min_relevance = min_relevance
@@ -238,7 +243,21 @@ class AnswerChain:
         context = compact_passages(
             question, passages, self.embed, keep_ratio=self.context_keep_ratio
         )
-        messages = build_answer_messages(question, context)
+        raw, usage = yield from self._complete(build_answer_messages(question, context), stream)
+        if self.retry_focused and NOT_IN_ARTICLES.lower() in raw.lower():
+            # A small model often misses an answer among distractors: one focused retry.
+            focused = focus_passages(question, passages, self.embed)
+            if [p.text for p in focused] != [p.text for p in context]:
+                raw, more = yield from self._complete(
+                    build_answer_messages(question, focused), stream
+                )
+                usage += more
+        return raw, usage
+
+    def _complete(
+        self, messages: list[BaseMessage], stream: bool
+    ) -> Generator[Draft, None, tuple[str, TokenUsage]]:
+        """One model call: yield its text as `Draft`s; return it whole with the token usage."""
         pieces: list[str] = []
         usage = TokenUsage()
         for message in self._call_model(messages, stream=stream):

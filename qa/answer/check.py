@@ -170,7 +170,7 @@ def check_answer(
         return None
     units = passage_units(passages)
     vectors = embed([question, *(c.text for c in claims), *(u.text for u in units)])
-    names = context_names([p.text for p in passages] + [question])
+    names = context_names([p.text for p in passages], question)
     ctx = _Context(
         question,
         passages,
@@ -260,11 +260,13 @@ def _ground_list(
     ctx: _Context,
 ) -> _Grounded | None:
     """A listing claim keeps the items a sentence supports, each checked on its own (and by
-    the judge, if any); None when no item is supported."""
+    the judge, if any), except the question's own entities; None when no item is left."""
     start, end, items = run
     kept: list[str] = []
     refs: list[SentenceRef] = []
     for item in items:
+        if any(entity_found(item, a) and entity_found(a, item) for a in ctx.asked):
+            continue  # what the question is about is no answer to it ("... from Scale AI?")
         single = claim.text[:start] + item + claim.text[end:]
         others = [e for e in entities if e not in items or e == item]
         found = _cited_or_any(single, vec, others, ctx, claim.cited)

@@ -9,14 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
+from rapidfuzz import fuzz, process
 
 from index.chunker import sentence_spans
 from index.normalize import tokens
+from qa.answer.grounding import context_names, entity_found, question_entities
 from qa.types import Embed, RetrievedPassage
 
-__all__ = ["ScoredSentences", "compact_passages", "passage_sentences", "score_sentences"]
+__all__ = [
+    "ScoredSentences",
+    "compact_passages",
+    "focus_passages",
+    "passage_sentences",
+    "score_sentences",
+    "shared_words",
+]
 
 
 def passage_sentences(passages: Sequence[RetrievedPassage]) -> list[tuple[int, str]]:
@@ -32,8 +42,10 @@ class ScoredSentences:
 
     passage: list[int]  # 0-based index of the sentence's passage
     text: list[str]
-    score: list[float]  # cosine similarity to the question + half the question-word share
-    overlap: list[int]  # question content words the sentence holds
+    # cosine similarity to the question + half the question-word share + a quarter of the
+    # share of the question's entities the sentence names (respellings included)
+    score: list[float]
+    overlap: list[int]  # question content words the sentence holds (or a respelling of)
     vectors: np.ndarray  # one unit vector per sentence
 
 
@@ -46,12 +58,39 @@ def score_sentences(
     texts = [text for _, text in units]
     vectors = embed([question, *texts])
     q_words = set(tokens(question))
-    overlap = [len(q_words & set(tokens(t))) for t in texts]
+    overlap = [shared_words(q_words, _words_and_joins(t)) for t in texts]
+    asked = question_entities(question, context_names([p.text for p in passages], question))
+    named = [sum(entity_found(e, t) for e in asked) / len(asked) if asked else 0.0 for t in texts]
     score = [
-        float(vectors[k + 1] @ vectors[0]) + 0.5 * (overlap[k] / len(q_words) if q_words else 0.0)
+        float(vectors[k + 1] @ vectors[0])
+        + 0.5 * (overlap[k] / len(q_words) if q_words else 0.0)
+        + 0.25 * named[k]
         for k in range(len(texts))
     ]
     return ScoredSentences(owner, texts, score, overlap, vectors[1:])
+
+
+_MIN_FUZZY_CHARS = 5
+_FUZZY_RATIO = 80.0
+
+
+def _words_and_joins(text: str) -> set[str]:
+    """A sentence's words and each two neighbours joined ("label box" -> "labelbox")."""
+    words = tokens(text)
+    return set(words) | {a + b for a, b in pairwise(words)}
+
+
+def shared_words(wanted: set[str], words: set[str]) -> int:
+    """How many of `wanted` are in `words`, a word of 5 characters or more also counting
+    when respelled within a small edit ("kenrick" for "kenrik", "labelbox" for "labelbo")."""
+    exact = wanted & words
+    fuzzy = [
+        w
+        for w in wanted - exact
+        if len(w) >= _MIN_FUZZY_CHARS
+        and process.extractOne(w, words, scorer=fuzz.ratio, score_cutoff=_FUZZY_RATIO)
+    ]
+    return len(exact) + len(fuzzy)
 
 
 def compact_passages(
@@ -91,3 +130,27 @@ def compact_passages(
                 kept.append(flat)
         compacted.append(p.model_copy(update={"text": " ".join(kept)}))
     return compacted
+
+
+def focus_passages(
+    question: str, passages: Sequence[RetrievedPassage], embed: Embed, *, top: int = 3
+) -> list[RetrievedPassage]:
+    """Copies of `passages` keeping only the `top` sentences of the whole context most
+    relevant to `question` (`score_sentences`), each shown once, in order, under its own
+    passage's number; the other passages get empty text. The context of the focused second
+    attempt after the model finds no answer in the compacted one."""
+    scored = score_sentences(question, passages, embed)
+    ranked = sorted(range(len(scored.text)), key=lambda k: -scored.score[k])
+    chosen: list[int] = []
+    seen: set[str] = set()
+    for k in ranked:
+        flat = " ".join(scored.text[k].split())
+        if flat not in seen and len(chosen) < top:
+            seen.add(flat)
+            chosen.append(k)
+    kept: dict[int, list[str]] = {}
+    for k in sorted(chosen):
+        kept.setdefault(scored.passage[k], []).append(" ".join(scored.text[k].split()))
+    return [
+        p.model_copy(update={"text": " ".join(kept.get(i, []))}) for i, p in enumerate(passages)
+    ]

@@ -35,6 +35,7 @@ __all__ = [
     "passage_units",
     "question_entities",
     "supported_by",
+    "times_found",
 ]
 
 Entails = Callable[[str, str, str], bool]
@@ -186,6 +187,14 @@ _NEGATION = re.compile(
     r"|denied|denies|fail|fails|failed|unable)\b|n[’']t\b",
     re.I,
 )
+_TIME = re.compile(
+    r"\b(?:(?:this|next|last|previous|coming|past)\s+(?:year|month|week|quarter|decade)"
+    r"|(?:days?|weeks?|months?|years?)\s+ago"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|january|february|march|april|june|july|august|september|october|november|december"
+    r"|yesterday|today|tomorrow)\b",
+    re.I,
+)
 _ANSWER_PARTICLE = re.compile(r"^\W*(yes|no)\b[,.;:!]?\s*", re.I)
 _MIN_FUZZY_CHARS = 5
 _FUZZY_RATIO = 80.0
@@ -217,17 +226,31 @@ def _norm_tokens(text: str) -> list[str]:
     return [t.lower().replace(".", "") for t in _WORD.findall(text)]
 
 
-def context_names(texts: Sequence[str]) -> frozenset[str]:
-    """Lower-cased words the texts always write with a capital ("Microsoft", "xAI", not
-    "Sources", which also appears as "sources"): the names they use. A claim's first word
-    counts as a name only if it is one of these."""
+def context_names(texts: Sequence[str], question: str = "") -> frozenset[str]:
+    """Lower-cased words the texts use as names: always written with a capital
+    ("Microsoft", "xAI"; not "Sources", also written "sources"), or capitalised inside a
+    sentence at least twice ("Scale", though a rough translation also writes "a scale of
+    AI"). The question's words count too, but not its first ("Besides AI labs, ..."). A
+    claim's first word counts as a name only if it is one of these."""
     capitalised: set[str] = set()
     lowered: set[str] = set()
-    for text in texts:
-        for word in _WORD.findall(re.sub(r"[’']s\b", "", text)):
+    inside: dict[str, int] = {}
+    opener = _WORD.search(question)
+    asked = question[opener.end() :] if opener else question
+    for text in [*texts, asked]:
+        text = re.sub(r"[’']s\b", "", text)
+        for m in _WORD.finditer(text):
+            word = m.group()
             low = word.lower().replace(".", "")
-            (capitalised if _capitalised(word) else lowered).add(low)
-    return frozenset(capitalised - lowered - _COMMON)
+            if not _capitalised(word):
+                lowered.add(low)
+                continue
+            capitalised.add(low)
+            before = text[: m.start()].rstrip(" \t\"“‘'(")
+            if before and before[-1] not in ".!?:;\n":
+                inside[low] = inside.get(low, 0) + 1
+    twice = {w for w, count in inside.items() if count >= 2}
+    return frozenset(((capitalised - lowered) | twice) - _COMMON)
 
 
 def _capitalised(word: str) -> bool:
@@ -307,6 +330,14 @@ def numbers_found(claim: str, text: str) -> bool:
     return missing <= derived
 
 
+def times_found(claim: str, text: str) -> bool:
+    """True when every time expression of the claim ("next year", "months ago", "Friday",
+    "April"; "May" is left out, being also a verb) is in `text`: "this year" is no support
+    for "next year"."""
+    have = {" ".join(t.lower().split()) for t in _TIME.findall(text)}
+    return all(" ".join(t.lower().split()) in have for t in _TIME.findall(claim))
+
+
 def _fmt(value: float) -> str:
     return str(int(value)) if value.is_integer() else f"{value:g}"
 
@@ -347,11 +378,12 @@ def supported_by(
     window: str,
     passage: str,
 ) -> bool:
-    """True when the sentences `refs` back `claim`: its entities and numbers are in them, a
-    denial is denied there too, and they are about the question's entities `asked` (see
-    `about_the_question`; `window` and `passage` are the texts it reads)."""
+    """True when the sentences `refs` back `claim`: its entities, numbers and time
+    expressions are in them, a denial is denied there too, and they are about the
+    question's entities `asked` (see `about_the_question`; `window` and `passage` are the
+    texts it reads)."""
     text = " ".join(r.text for r in refs)
-    if not numbers_found(claim, text):
+    if not numbers_found(claim, text) or not times_found(claim, text):
         return False
     if not all(entity_found(e, text) for e in entities):
         return False

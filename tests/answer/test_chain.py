@@ -66,6 +66,32 @@ def test_model_saying_it_cannot_answer_is_a_refusal(
     assert answer.refused and answer.answer == REFUSAL_MESSAGE
 
 
+def test_a_model_finding_nothing_is_asked_once_more_with_the_best_sentences(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    chat = RecordingChat(
+        responses=["NOT IN ARTICLES", "Google planned to pay about $200 million this year [1]."]
+    )
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    answer = pipeline.ask("How much did Google plan to pay Scale AI this year?")
+    assert len(chat.seen) == 2 and not answer.refused
+    assert "200 million" in answer.answer and answer.citations
+    first, second = (m[-1].content for m in chat.seen)
+    assert len(second) < len(first)  # the focused context: the best sentences only
+    assert second.count(". ") <= 3 + first.count("Question:")
+
+
+def test_the_focused_retry_is_off_with_its_setting(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    chat = RecordingChat(responses=["NOT IN ARTICLES", "Meta is taking 49% [1]."])
+    pipeline = _pipeline(
+        settings.model_copy(update={"retry_focused": False}), embedder, chroma_client, chat
+    )
+    answer = pipeline.ask("How much did Google plan to pay Scale AI this year?")
+    assert len(chat.seen) == 1 and answer.refused
+
+
 def test_citation_to_a_passage_not_in_the_context_is_repaired(
     settings: Settings, embedder: Embedder, chroma_client: Any
 ) -> None:

@@ -216,6 +216,17 @@ def test_a_requote_must_answer_the_question(embedder: Embedder) -> None:
     assert checked is None
 
 
+def test_a_list_never_names_what_the_question_is_about(embedder: Embedder) -> None:
+    checked = check(
+        "Microsoft, Scale AI and xAI are pulling back from Scale AI [1].",
+        embedder,
+        question="Which companies are pulling back from Scale AI?",
+        texts=STORY,
+    )
+    assert checked is not None
+    assert checked.text.startswith("Microsoft and xAI are pulling back")
+
+
 def test_a_list_keeps_the_items_its_sentences_support(embedder: Embedder) -> None:
     checked = check(
         "Microsoft, xAI and Amazon are pulling back from Scale AI [1].",

@@ -20,6 +20,7 @@ from qa.answer import (
     numbers_found,
     question_entities,
     split_cited,
+    times_found,
 )
 from qa.answer.verification import figures
 
@@ -70,6 +71,23 @@ def test_claim_entities_are_names_not_sentence_openers() -> None:
     ]
     assert claim_entities("The company declined.", NAMES) == []
     assert claim_entities("Sources said Alexander Wang's move", NAMES) == ["Alexander Wang"]
+
+
+def test_a_name_a_translation_also_writes_in_lower_case_is_still_a_name() -> None:
+    # "Scale" is capitalised inside sentences twice, though one says "a scale of AI".
+    texts = ["Google pays Scale AI.", "Meta buys into Scale AI.", "It works on a scale of AI."]
+    names = context_names(texts, "Besides AI labs, what kinds of customers does Scale AI have?")
+    assert "scale" in names and "besides" not in names
+    assert claim_entities("Scale AI labels data for car makers.", names) == ["Scale AI"]
+    assert question_entities("Besides AI labs, what does Scale AI sell?", names) == ["Scale AI"]
+
+
+def test_a_time_the_sentence_does_not_give_is_unsupported() -> None:
+    said = "Google had planned to pay Scale AI about $ 200 million this year."
+    assert times_found("Google will pay $200 million this year.", said)
+    assert not times_found("Google will pay $200 million next year.", said)
+    assert not times_found("OpenAI pulled back on Friday.", "OpenAI pulled back months ago.")
+    assert times_found("Scale may grow.", "Scale grew.")  # "may" is a verb here
 
 
 def test_question_entities_leave_out_roles_and_alternatives() -> None:
@@ -126,7 +144,7 @@ def test_no_answer_keeps_a_number_or_entity_its_cited_sentences_lack(
     if checked is None:
         return
     by_n = {c.n: c for c in checked.citations}
-    names = context_names([*ARTICLE, question])
+    names = context_names(ARTICLE, question)
     for claim in split_cited(checked.text):
         if claim.text.startswith("The sources disagree"):
             continue  # the conflict note names files and roles, not claims
