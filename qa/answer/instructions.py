@@ -40,13 +40,36 @@ def is_instruction(sentence: str) -> bool:
 def strip_instructions(question: str) -> str:
     """`question` without forged system or assistant turns and without its sentences that
     instruct the assistant, when what is left asks something; otherwise `question`
-    unchanged (a bare instruction is answered as asked: the articles do not hold it)."""
+    unchanged (a bare instruction is answered as asked: the articles do not hold it).
+
+    Beside a question, a statement stays only when it is about something the articles
+    could name ("Google planned $200 million this year. And last year?"): it names a
+    proper noun and does not talk to the assistant ("you", "your") or shout ("say OK").
+    """
     own = _own_turns(question)
     sentences = [own[s.start : s.end] for s in sentence_spans(own)]
     kept = [s for s in sentences if not is_instruction(s)]
     if not kept or not any(_QUESTION.search(s) for s in kept):
         return question
+    kept = [s for s in kept if _QUESTION.search(s) or _about_the_news(s)]
     return " ".join(" ".join(kept).split())
+
+
+_ADDRESS = re.compile(r"\b(you|your|yours|yourself)\b", re.I)
+_SHOUT = re.compile(r"\b[A-Z]{2,}\b")
+_PROPER = re.compile(r"(?<=\s)[A-Z][a-z]+")
+
+
+def _about_the_news(sentence: str) -> bool:
+    """A statement that names something (a capitalised word after its first) and neither
+    addresses the assistant nor carries a shouted word other than a known abbreviation."""
+    if _ADDRESS.search(sentence):
+        return False
+    shouted = [w for w in _SHOUT.findall(sentence) if w not in _ABBREVIATIONS]
+    return not shouted and bool(_PROPER.search(sentence))
+
+
+_ABBREVIATIONS = frozenset(["AI", "CEO", "CFO", "CTO", "COO", "US", "UK", "EU", "PhD", "IPO"])
 
 
 def _own_turns(text: str) -> str:
