@@ -11,7 +11,14 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["ArticleFormat", "ArticleMeta", "extract_html", "text_metadata"]
+__all__ = [
+    "ArticleFormat",
+    "ArticleMeta",
+    "extract_html",
+    "is_byline",
+    "is_dateline",
+    "text_metadata",
+]
 
 ArticleFormat = Literal["text", "markdown", "html"]
 
@@ -24,6 +31,24 @@ _BYLINE = re.compile(r"^\s*By\s+(?P<by>[A-Z][^\n]{1,150})$")
 _DATELINE = re.compile(
     r"^\s*(?P<place>[A-Z][\w.'’ ,-]{0,60}?)?\s*\((?P<agency>Reuters|AP|AFP|Bloomberg)\)\s*[-–—]"
 )
+
+
+# A dateline anywhere in a line's first 80 characters, however the translation garbled the
+# rest ("Aalphabet’s San Francisco (Reuters), the biggest ...").
+_AGENCY_NEAR_START = re.compile(r"^[^\n]{0,80}?\((?:Reuters|AP|AFP|Bloomberg)\)")
+
+
+def is_byline(line: str) -> bool:
+    """True for a byline: a line "By Anne Tong, Kenrik Kai and Crystal Hu" (at most 12
+    words after "By")."""
+    by = _BYLINE.match(line.strip())
+    return by is not None and len(by["by"].split()) <= 12
+
+
+def is_dateline(line: str) -> bool:
+    """True for a line carrying a dateline: "PLACE (Reuters) -" or a news agency in
+    parentheses within its first 80 characters."""
+    return bool(_DATELINE.match(line) or _AGENCY_NEAR_START.match(line.strip()))
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,12 @@ def evaluate_fixed_opening(chat_model: Any, *, judge: bool = False) -> None:
         chat_model.invoke(build_judge_messages("", "", ""), max_tokens=1)
 
 
+def _may_be_marker(text: str) -> bool:
+    """True while `text` is (the start of) the model's "no answer" marker."""
+    said = text.strip().lower()
+    return NOT_IN_ARTICLES.lower().startswith(said) or said.startswith(NOT_IN_ARTICLES.lower())
+
+
 class _StageTimer:
     """Wall time of each step, in ms, in the order the steps ran."""
 
@@ -257,16 +263,27 @@ class AnswerChain:
     def _complete(
         self, messages: list[BaseMessage], stream: bool
     ) -> Generator[Draft, None, tuple[str, TokenUsage]]:
-        """One model call: yield its text as `Draft`s; return it whole with the token usage."""
+        """One model call: yield its text as `Draft`s; return it whole with the token usage.
+
+        Text that may still become the model's "no answer" marker is held back, so a stream's
+        drafts never show the marker that a focused retry then replaces.
+        """
         pieces: list[str] = []
         usage = TokenUsage()
+        shown = 0
         for message in self._call_model(messages, stream=stream):
             delta = message.content if isinstance(message.content, str) else ""
             if delta:
                 pieces.append(delta)
-                yield Draft(delta)
+                text = "".join(pieces)
+                if not _may_be_marker(text):
+                    yield Draft(text[shown:])
+                    shown = len(text)
             usage += TokenUsage.of(message)
-        return "".join(pieces).strip(), usage
+        text = "".join(pieces)
+        if shown < len(text) and not (self.retry_focused and _may_be_marker(text)):
+            yield Draft(text[shown:])
+        return text.strip(), usage
 
     def _call_model(self, messages: list[BaseMessage], *, stream: bool) -> Iterator[BaseMessage]:
         """The model's reply: its chunks when streaming, else one message (a non-streamed call

@@ -264,9 +264,12 @@ def _ground_list(
     start, end, items = run
     kept: list[str] = []
     refs: list[SentenceRef] = []
+    # What the question is about is no answer to it ("Which companies ... from Scale AI?"),
+    # unless the list holds nothing else ("Did Google and Meta invest?" "Google and Meta ...").
+    own = [i for i in items if any(entity_found(i, a) and entity_found(a, i) for a in ctx.asked)]
     for item in items:
-        if any(entity_found(item, a) and entity_found(a, item) for a in ctx.asked):
-            continue  # what the question is about is no answer to it ("... from Scale AI?")
+        if item in own and len(own) < len(items):
+            continue
         single = claim.text[:start] + item + claim.text[end:]
         others = [e for e in entities if e not in items or e == item]
         found = _cited_or_any(single, vec, others, ctx, claim.cited)

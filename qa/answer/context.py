@@ -7,7 +7,8 @@ prompt (never from the citation: a citation still names the whole passage's span
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -15,6 +16,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from index.chunker import sentence_spans
+from index.metadata import is_byline, is_dateline
 from index.normalize import tokens
 from qa.answer.grounding import context_names, entity_found, question_entities
 from qa.types import Embed, RetrievedPassage
@@ -43,7 +45,8 @@ class ScoredSentences:
     passage: list[int]  # 0-based index of the sentence's passage
     text: list[str]
     # cosine similarity to the question + half the question-word share + a quarter of the
-    # share of the question's entities the sentence names (respellings included)
+    # share of the question's entities the sentence names (respellings included) + a half
+    # for the header line the question asks about (a byline, a dateline)
     score: list[float]
     overlap: list[int]  # question content words the sentence holds (or a respelling of)
     vectors: np.ndarray  # one unit vector per sentence
@@ -61,17 +64,33 @@ def score_sentences(
     overlap = [shared_words(q_words, _words_and_joins(t)) for t in texts]
     asked = question_entities(question, context_names([p.text for p in passages], question))
     named = [sum(entity_found(e, t) for e in asked) / len(asked) if asked else 0.0 for t in texts]
+    header = _header_line(question)
     score = [
         float(vectors[k + 1] @ vectors[0])
         + 0.5 * (overlap[k] / len(q_words) if q_words else 0.0)
         + 0.25 * named[k]
+        + (0.5 if header is not None and header(texts[k]) else 0.0)
         for k in range(len(texts))
     ]
     return ScoredSentences(owner, texts, score, overlap, vectors[1:])
 
 
-_MIN_FUZZY_CHARS = 5
+_MIN_FUZZY_CHARS = 6  # 5-letter words one letter apart are often other words (court, count)
 _FUZZY_RATIO = 80.0
+
+
+_ASKS_AUTHORS = re.compile(r"\b(byline|authors?|who (?:co-?)?wrote|co-?wrote|written by)\b", re.I)
+_ASKS_DATELINE = re.compile(r"\b(dateline|datelined)\b|\bwhere\b.{0,60}\bfiled\b", re.I)
+
+
+def _header_line(question: str) -> Callable[[str], bool] | None:
+    """The kind of article header line a question asks about (a byline for its authors, a
+    dateline for where it was filed), or None. Header lines are facts of the article too."""
+    if _ASKS_AUTHORS.search(question):
+        return is_byline
+    if _ASKS_DATELINE.search(question):
+        return is_dateline
+    return None
 
 
 def _words_and_joins(text: str) -> set[str]:
@@ -81,7 +100,7 @@ def _words_and_joins(text: str) -> set[str]:
 
 
 def shared_words(wanted: set[str], words: set[str]) -> int:
-    """How many of `wanted` are in `words`, a word of 5 characters or more also counting
+    """How many of `wanted` are in `words`, a word of 6 characters or more also counting
     when respelled within a small edit ("kenrick" for "kenrik", "labelbox" for "labelbo")."""
     exact = wanted & words
     fuzzy = [

@@ -44,7 +44,7 @@ def strip_instructions(question: str) -> str:
 
     Beside a question, a statement stays only when it is about something the articles
     could name ("Google planned $200 million this year. And last year?"): it names a
-    proper noun and does not talk to the assistant ("you", "your") or shout ("say OK").
+    proper noun and does not talk to the assistant ("you", "your").
     """
     own = _own_turns(question)
     sentences = [own[s.start : s.end] for s in sentence_spans(own)]
@@ -56,20 +56,53 @@ def strip_instructions(question: str) -> str:
 
 
 _ADDRESS = re.compile(r"\b(you|your|yours|yourself)\b", re.I)
-_SHOUT = re.compile(r"\b[A-Z]{2,}\b")
-_PROPER = re.compile(r"(?<=\s)[A-Z][a-z]+")
+_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]*[a-z][A-Za-z]*\b|\b[A-Z]{2,5}\b")
+# Capitalised words that open commands and sentences rather than name something.
+_OPENERS = frozenset(
+    [
+        "say",
+        "answer",
+        "please",
+        "kindly",
+        "do",
+        "don't",
+        "stop",
+        "ignore",
+        "drop",
+        "reply",
+        "respond",
+        "print",
+        "write",
+        "tell",
+        "give",
+        "now",
+        "from",
+        "new",
+        "just",
+        "only",
+        "ok",
+        "yes",
+        "no",
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "it",
+        "and",
+        "but",
+        "also",
+        "then",
+    ]
+)
 
 
 def _about_the_news(sentence: str) -> bool:
-    """A statement that names something (a capitalised word after its first) and neither
-    addresses the assistant nor carries a shouted word other than a known abbreviation."""
+    """A statement that names something (a capitalised word that is not a command or a
+    sentence opener: "Google", "IBM") and does not address the assistant."""
     if _ADDRESS.search(sentence):
         return False
-    shouted = [w for w in _SHOUT.findall(sentence) if w not in _ABBREVIATIONS]
-    return not shouted and bool(_PROPER.search(sentence))
-
-
-_ABBREVIATIONS = frozenset(["AI", "CEO", "CFO", "CTO", "COO", "US", "UK", "EU", "PhD", "IPO"])
+    return any(w.lower() not in _OPENERS for w in _CAPITALISED.findall(sentence))
 
 
 def _own_turns(text: str) -> str:

@@ -81,6 +81,18 @@ def test_a_model_finding_nothing_is_asked_once_more_with_the_best_sentences(
     assert second.count(". ") <= 3 + first.count("Question:")
 
 
+def test_a_retried_stream_never_drafts_the_no_answer_marker(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    chat = RecordingChat(
+        responses=["NOT IN ARTICLES", "Google planned to pay about $200 million this year [1]."]
+    )
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    events = list(pipeline.stream("How much did Google plan to pay Scale AI this year?"))
+    drafted = "".join(e.text for e in events if isinstance(e, Draft))
+    assert drafted.startswith("Google planned") and "NOT IN" not in drafted
+
+
 def test_the_focused_retry_is_off_with_its_setting(
     settings: Settings, embedder: Embedder, chroma_client: Any
 ) -> None:

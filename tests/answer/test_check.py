@@ -225,6 +225,13 @@ def test_a_list_never_names_what_the_question_is_about(embedder: Embedder) -> No
     )
     assert checked is not None
     assert checked.text.startswith("Microsoft and xAI are pulling back")
+    both = check(
+        "Microsoft and xAI are pulling back from Scale AI [1].",
+        embedder,
+        question="Are Microsoft and xAI pulling back from Scale AI?",
+        texts=STORY,
+    )
+    assert both is not None and both.text.startswith("Microsoft and xAI")
 
 
 def test_a_list_keeps_the_items_its_sentences_support(embedder: Embedder) -> None:

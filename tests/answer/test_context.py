@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from index.chunker import sentence_spans
 from index.embedder import Embedder
-from qa.answer.context import compact_passages
+from qa.answer.context import compact_passages, focus_passages
 from qa.types import RetrievedPassage
 
 TEXT = (
@@ -47,3 +48,34 @@ def test_a_sentence_is_shown_once(embedder: Embedder) -> None:
     assert sum(t.count("$ 150 million") for t in texts) == 1
     assert "$ 150 million" in texts[0] and texts[2] == ""
     assert [(p.start, p.end) for p in out] == [(p.start, p.end) for p in [first, second, third]]
+
+
+HEADED = (
+    "By Anne Tong, Kenrik Kai and Crystal Hu\n"
+    "Aalphabet’s San Francisco (Reuters), the biggest client, plans to cut ties. "
+    "Sources told Reuters the talks were held this week. The report was confirmed."
+)
+
+
+def test_the_byline_is_kept_for_a_question_about_the_authors(embedder: Embedder) -> None:
+    (out,) = compact_passages(
+        "Who wrote the Reuters report?", [_p(HEADED)], embedder.encode_documents
+    )
+    assert "Anne Tong" in out.text
+
+
+def test_a_respelled_name_in_the_question_counts_as_shared(embedder: Embedder) -> None:
+    (out,) = compact_passages(
+        "Who co-reported the story with Kenrick Cai?", [_p(HEADED)], embedder.encode_documents
+    )
+    assert "Anne Tong" in out.text
+
+
+def test_the_focused_context_keeps_the_best_sentences_only(embedder: Embedder) -> None:
+    passages = [_p(TEXT), _p(HEADED), _p(TEXT)]
+    out = focus_passages(
+        "How much did Google spend on Scale last year?", passages, embedder.encode_documents, top=2
+    )
+    shown = [p.text for p in out]
+    assert "$ 150 million" in shown[0] and shown[2] == ""  # each sentence shown once
+    assert sum(len(sentence_spans(p)) for p in shown) == 2

@@ -9,7 +9,7 @@ import pytest
 
 from index.errors import BadSourceError
 from index.loader import load_source, load_sources, parse_source
-from index.metadata import text_metadata
+from index.metadata import is_byline, is_dateline, text_metadata
 
 from conftest import ROOT, SEEDS
 
@@ -85,3 +85,11 @@ def test_binary_and_oversized_files_are_refused_by_name(tmp_path: Path) -> None:
     (tmp_path / "big.txt").write_text("word " * 500, encoding="utf-8")
     with pytest.raises(BadSourceError, match=r"big\.txt: 2500 bytes, over the 2048-byte limit"):
         load_source(tmp_path / "big.txt", max_bytes=2048)
+
+
+def test_header_lines_are_told_apart_from_sentences() -> None:
+    assert is_byline("By Anne Tong, Kenrik Kai and Crystal Hu")
+    assert not is_byline("By the end of the year, Labelbox will grow.")
+    assert is_dateline("Aalphabet’s San Francisco (Reuters), the biggest AI Scale client")
+    assert is_dateline("TROMSO (Reuters) - The plant")
+    assert not is_dateline("Five sources familiar with the matter told Reuters that")

@@ -165,7 +165,7 @@ def test_oversized_bodies_get_their_413_under_concurrent_load(server: LiveServer
             headers={"content-type": "application/json", "authorization": f"Bearer {KEY}"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=60) as r:
+            with urllib.request.urlopen(request, timeout=120) as r:
                 return r.status, r.read()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
@@ -173,7 +173,7 @@ def test_oversized_bodies_get_their_413_under_concurrent_load(server: LiveServer
             return repr(exc)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(post, range(48)))
+        results = list(pool.map(post, range(24)))
     failed = [r for r in results if isinstance(r, str) or r[0] != 413]
     assert not failed, failed[:3]
     assert all(b'"error"' in r[1] and len(r[1]) < 1000 for r in results if not isinstance(r, str))

@@ -305,3 +305,34 @@ def test_openapi_documents_the_error_shape(app: FastAPI) -> None:
     assert "HTTPValidationError" not in schema["components"]["schemas"]
     ask = schema["paths"]["/api/ask"]["post"]
     assert ask["security"][0] == {}  # no key configured: the bearer key is optional
+
+
+def test_a_slow_oversized_body_gets_its_413_after_the_drain_time(monkeypatch: Any) -> None:
+    """The rest of an oversized body is read for at most DRAIN_TIMEOUT_S: a sender that
+    stalls mid-body still gets its 413."""
+    import anyio
+
+    from qa.serving import limits
+
+    monkeypatch.setattr(limits, "DRAIN_TIMEOUT_S", 0.2)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 413, "headers": []})
+        await send({"type": "http.response.body", "body": b"too large"})
+
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        await anyio.sleep(30)  # a client that stops sending
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def main() -> None:
+        scope = {"type": "http", "headers": [(b"content-length", b"2000000")]}
+        with anyio.fail_after(5):
+            await limits.ShapedBodyLimitMiddleware(app)(scope, receive, send)
+
+    anyio.run(main)
+    assert sent[0]["status"] == 413
