@@ -4,7 +4,7 @@ error, bounded sizes, and the OpenAI request shapes of `/v1/chat/completions`.""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from typing import Any
 
 import pytest
@@ -326,8 +326,8 @@ def test_a_slow_oversized_body_gets_its_413_after_the_drain_time(monkeypatch: An
         await anyio.sleep(30)  # a client that stops sending
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
 
     async def main() -> None:
         scope = {"type": "http", "headers": [(b"content-length", b"2000000")]}
