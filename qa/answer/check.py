@@ -30,6 +30,7 @@ from qa.answer.grounding import (
     claim_entities,
     context_names,
     entity_found,
+    negated,
     passage_units,
     question_entities,
     supported_by,
@@ -134,6 +135,13 @@ class _Context:
         """The passages the sentences lie in."""
         return " ".join(self.passages[n - 1].text for n in dict.fromkeys(r.passage for r in refs))
 
+    @property
+    def asks_about_a_denial(self) -> bool:
+        """Does the question ask what was denied, refused or not done ("What has Microsoft
+        denied?")? Then only a sentence that denies something answers it. A yes/no question
+        ("Did the spokesperson deny ...?") may be answered either way."""
+        return negated(self.question) and not _YES_NO.match(self.question)
+
     def about_question(self, refs: Sequence[SentenceRef]) -> bool:
         """Are these sentences about the question's entities? (`about_the_question`)"""
         return about_the_question(self.window_text(refs), self.passage_text(refs), self.asked)
@@ -224,6 +232,9 @@ def _cited_or_any(
     return refs
 
 
+_YES_NO = re.compile(
+    r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I
+)
 _LIST_JOINT = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)")
 
 
@@ -320,6 +331,8 @@ def _supports(
         passage=ctx.passage_text(refs),
     ):
         return False
+    if ctx.asks_about_a_denial and not negated(" ".join(r.text for r in refs)):
+        return False  # a claim of absence needs support like any other
     if len(refs) > 1 and not all(entity_found(e, r.text) for e in entities for r in refs):
         # Two sentences join only figures about the same entities ("$200 million this
         # year" and "$150 million last year"), never one's entity to the other's figure.

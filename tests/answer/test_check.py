@@ -234,6 +234,15 @@ def test_a_list_never_names_what_the_question_is_about(embedder: Embedder) -> No
     assert both is not None and both.text.startswith("Microsoft and xAI")
 
 
+def test_a_question_about_a_denial_needs_a_sentence_that_denies(embedder: Embedder) -> None:
+    question = "What has Microsoft denied about its plans for Scale AI?"
+    claim = "Microsoft is also pulling back from Scale AI [1]."
+    assert check(claim, embedder, question=question, texts=STORY) is None
+    # A yes/no question about a denial may be answered with what the sentence says.
+    asked = "Did Microsoft deny that it is pulling back from Scale AI?"
+    assert check(claim, embedder, question=asked, texts=STORY) is not None
+
+
 def test_a_list_keeps_the_items_its_sentences_support(embedder: Embedder) -> None:
     checked = check(
         "Microsoft, xAI and Amazon are pulling back from Scale AI [1].",
