@@ -190,6 +190,11 @@ class FakePipeline:
     ) -> Iterator[StreamEvent]:
         self.calls.append(("stream", question, list(history), k))
         self.sources_asked.append(sources)
+        yield from self.events(question)
+
+    def events(self, question: str) -> Iterator[StreamEvent]:
+        """What `stream` yields for `question` once the call is recorded (subclasses script
+        their own events here)."""
         if "explode" in question:
             yield Draft("Partial ")
             raise ModelUnavailableError("the local model is not installed: run `qa model`")

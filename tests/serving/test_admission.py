@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,7 +17,7 @@ from qa.errors import BusyError
 from qa.serving import create_app
 from qa.serving.admission import MAX_RETRY_AFTER_S, Admission
 from qa.settings import Settings
-from qa.types import Answer, ChatTurn, Queued, StreamEvent, Verified
+from qa.types import Answer, Queued, StreamEvent, Verified
 
 from conftest import QUESTION, FakePipeline, LiveServer, chat, sse_events
 
@@ -104,14 +104,7 @@ class Gated(FakePipeline):
     gate: threading.Event
     produced: int = 0
 
-    def stream(
-        self,
-        question: str,
-        history: Sequence[ChatTurn] = (),
-        k: int | None = None,
-        sources: Sequence[str] | None = None,
-    ) -> Iterator[StreamEvent]:
-        self.calls.append(("stream", question, list(history), k))
+    def events(self, question: str) -> Iterator[StreamEvent]:
         for _ in range(200):
             self.gate.wait(0.05)
             self.produced += 1

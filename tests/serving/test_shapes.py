@@ -4,7 +4,7 @@ error, bounded sizes, and the OpenAI request shapes of `/v1/chat/completions`.""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import pytest
@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from qa.serving import create_app
 from qa.serving.openai_schema import count_tokens, shape_text
 from qa.settings import Settings
-from qa.types import Answer, ChatTurn, Citation, StreamEvent, Verified
+from qa.types import Answer, Citation, StreamEvent, Verified
 
 from conftest import QUESTION, FakePipeline, chat
 
@@ -209,14 +209,7 @@ ANSWER = "Meta takes 49% of Scale [1]. Wang joins Meta [2]. Google pulls out [1]
 class ThreeSentences(FakePipeline):
     """Answers with three cited sentences, checked one sentence at a time."""
 
-    def stream(
-        self,
-        question: str,
-        history: Sequence[ChatTurn] = (),
-        k: int | None = None,
-        sources: Sequence[str] | None = None,
-    ) -> Iterator[StreamEvent]:
-        self.calls.append(("stream", question, list(history), k))
+    def events(self, question: str) -> Iterator[StreamEvent]:
         for i, part in enumerate(ANSWER.split(". ")):
             yield Verified(part + ". " if i < 2 else part)
         cites = [
