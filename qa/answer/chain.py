@@ -32,6 +32,7 @@ from qa.answer.prompts import (
     build_answer_messages,
     build_judge_messages,
     build_rewrite_messages,
+    finds_nothing,
     judged_yes,
 )
 from qa.errors import ModelUnavailableError, QAError
@@ -250,7 +251,7 @@ class AnswerChain:
             question, passages, self.embed, keep_ratio=self.context_keep_ratio
         )
         raw, usage = yield from self._complete(build_answer_messages(question, context), stream)
-        if self.retry_focused and NOT_IN_ARTICLES.lower() in raw.lower():
+        if self.retry_focused and finds_nothing(raw):
             # A small model often misses an answer among distractors: one focused retry.
             focused = focus_passages(question, passages, self.embed)
             if [p.text for p in focused] != [p.text for p in context]:

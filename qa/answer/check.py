@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -36,7 +37,7 @@ from qa.answer.grounding import (
     supported_by,
 )
 from qa.answer.markers import CitedSentence, renumber, split_cited, with_markers
-from qa.answer.prompts import NOT_IN_ARTICLES
+from qa.answer.prompts import finds_nothing
 from qa.answer.verification import figures, resembles_a_figure_in, word_support
 from qa.types import Citation, Embed, RetrievedPassage
 
@@ -135,12 +136,12 @@ class _Context:
         """The passages the sentences lie in."""
         return " ".join(self.passages[n - 1].text for n in dict.fromkeys(r.passage for r in refs))
 
-    @property
+    @cached_property
     def asks_about_a_denial(self) -> bool:
         """Does the question ask what was denied, refused or not done ("What has Microsoft
         denied?")? Then only a sentence that denies something answers it. A yes/no question
         ("Did the spokesperson deny ...?") may be answered either way."""
-        return negated(self.question) and not _YES_NO.match(self.question)
+        return negated(self.question) and answer_type(self.question) != "yes/no"
 
     def about_question(self, refs: Sequence[SentenceRef]) -> bool:
         """Are these sentences about the question's entities? (`about_the_question`)"""
@@ -171,7 +172,7 @@ def check_answer(
         The checked answer with citations of the supporting sentences (numbered from 1 in
         order of first use), or None.
     """
-    if not raw or NOT_IN_ARTICLES.lower() in raw.lower():
+    if not raw or finds_nothing(raw):
         return None
     claims = split_cited(raw)
     if not claims or not passages:
@@ -232,9 +233,6 @@ def _cited_or_any(
     return refs
 
 
-_YES_NO = re.compile(
-    r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I
-)
 _LIST_JOINT = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)")
 
 

@@ -21,7 +21,7 @@ class Extract:
     cited: list[int]
 
 
-AnswerType = Literal["number", "date", "name", "any"]
+AnswerType = Literal["number", "date", "name", "yes/no", "any"]
 
 _NUMBER_Q = re.compile(
     r"^\s*(how (much|many|old|big|large)|what (percentage|percent|share|stake|amount|price|"
@@ -30,6 +30,9 @@ _NUMBER_Q = re.compile(
 )
 _DATE_Q = re.compile(r"^\s*(when|in what year|what year|which year|since when)\b", re.I)
 _NAME_Q = re.compile(r"^\s*(who|whom|whose)\b", re.I)
+_YES_NO_Q = re.compile(
+    r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I
+)
 # A figure, or an amount in words ("threefold", "hundreds of millions"); not a bare "one" or
 # "two", which these articles use for their sources ("two sources said").
 _HAS_NUMBER = re.compile(
@@ -55,6 +58,8 @@ def answer_type(question: str) -> AnswerType:
         return "number"
     if _NAME_Q.match(question):
         return "name"
+    if _YES_NO_Q.match(question):
+        return "yes/no"
     return "any"
 
 

@@ -24,10 +24,17 @@ __all__ = [
     "build_answer_messages",
     "build_judge_messages",
     "build_rewrite_messages",
+    "finds_nothing",
     "judged_yes",
 ]
 
 NOT_IN_ARTICLES = "NOT IN ARTICLES"
+
+
+def finds_nothing(reply: str) -> bool:
+    """True when the model's reply is (or holds) its "no answer" marker."""
+    return NOT_IN_ARTICLES.lower() in reply.lower()
+
 
 ANSWER_SYSTEM = (
     "You answer questions about news articles, using only the numbered passages given with"

@@ -25,6 +25,7 @@ PASSAGES = [
         ("In what year was it founded?", "date"),
         ("Who is the CEO of Scale AI?", "name"),
         ("Why are rivals worried?", "any"),
+        ("Did the spokesperson deny that Google was leaving?", "yes/no"),
     ],
 )
 def test_answer_type(question: str, kind: str) -> None:
