@@ -15,6 +15,7 @@ from qa.answer.context import (
 from qa.answer.extractive import AnswerType, Extract, answer_type, extract_answer, fits_type
 from qa.answer.followups import (
     clean_rewrite,
+    elliptical_rewrite,
     heuristic_rewrite,
     is_follow_up,
     standalone_question,
@@ -72,6 +73,7 @@ __all__ = [
     "clean_rewrite",
     "compact_passages",
     "context_names",
+    "elliptical_rewrite",
     "entity_found",
     "evaluate_fixed_opening",
     "extract_answer",

@@ -6,11 +6,13 @@ import re
 from collections.abc import Sequence
 
 from index.normalize import tokens
+from qa.answer.grounding import ROLE_WORDS
 from qa.types import ChatTurn
 
 __all__ = [
     "MAX_REWRITE_CHARS",
     "clean_rewrite",
+    "elliptical_rewrite",
     "heuristic_rewrite",
     "is_follow_up",
     "standalone_question",
@@ -64,12 +66,16 @@ def is_follow_up(question: str, history: Sequence[ChatTurn]) -> bool:
 
 
 def _names(text: str) -> list[str]:
-    """The capitalised names in `text`, its opening question word left out."""
-    return [
-        name
-        for name in re.findall(r"\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*", text)
-        if name.split()[0].lower() not in _QUESTION_WORDS
-    ]
+    """The capitalised names in `text`, an opening question word left out ("Did Microsoft"
+    -> Microsoft)."""
+    found = []
+    for name in re.findall(r"\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*", text):
+        words = name.split()
+        if words[0].lower() in _QUESTION_WORDS:
+            words = words[1:]
+        if words:
+            found.append(" ".join(words))
+    return found
 
 
 def heuristic_rewrite(question: str, history: Sequence[ChatTurn]) -> str:
@@ -78,6 +84,26 @@ def heuristic_rewrite(question: str, history: Sequence[ChatTurn]) -> str:
     have = {w.lower() for w in re.findall(r"\w+", question)}
     names = [w for w in dict.fromkeys(_names(last)) if w.lower() not in have]
     return f"{question} ({', '.join(names)})" if names else f"{question} ({last})"
+
+
+# "And Microsoft?", "What about Labelbox's?": the last question again, about another name.
+_ELLIPSIS = re.compile(
+    r"^\s*(?i:and|but|what about|how about)\s+(?:the\s+)?"
+    r"(?P<name>[\w.&-]*[A-Z][\w.&-]*?(?:\s+[A-Z][\w.&-]*?){0,3})(?:['’]s)?\s*\??\s*$"
+)
+
+
+def elliptical_rewrite(question: str, history: Sequence[ChatTurn]) -> str | None:
+    """The standalone form of an elliptical follow-up that names only a new subject: the
+    last user question with its first name put in its place ("Did Microsoft comment on the
+    report?", then "And xAI?" -> "Did xAI comment on the report?"). None for any other
+    question, or when the last question names nothing to replace."""
+    match = _ELLIPSIS.match(question)
+    last = next((t.content for t in reversed(history) if t.role == "user"), "")
+    names = [n for n in _names(last) if n.lower() not in ROLE_WORDS]
+    if match is None or not names or match.group("name").lower() in ROLE_WORDS:
+        return None  # "And the CFO?" asks of another role, not of another subject
+    return last.replace(names[0], match.group("name"), 1)
 
 
 _QUESTION_WORDS = frozenset(
@@ -103,8 +129,11 @@ _QUESTION_WORDS = frozenset(
 
 def standalone_question(question: str, history: Sequence[ChatTurn]) -> str:
     """The question itself, or a follow-up made standalone without a model
-    (`heuristic_rewrite`): what the extractive backend and calibration use."""
-    return heuristic_rewrite(question, history) if is_follow_up(question, history) else question
+    (`elliptical_rewrite`, else `heuristic_rewrite`): what the extractive backend and
+    calibration use."""
+    if not is_follow_up(question, history):
+        return question
+    return elliptical_rewrite(question, history) or heuristic_rewrite(question, history)
 
 
 def clean_rewrite(rewritten: str, question: str, history: Sequence[ChatTurn]) -> str:

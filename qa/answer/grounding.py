@@ -24,6 +24,7 @@ from qa.types import RetrievedPassage
 
 __all__ = [
     "ALIASES",
+    "ROLE_WORDS",
     "Entails",
     "SentenceRef",
     "about_the_question",
@@ -163,7 +164,7 @@ _COMMON = frozenset(
     ]
 )
 # Role words: a question naming one ("Scale AI's CEO") does not need it in the sentence.
-_ROLES = frozenset(
+ROLE_WORDS = frozenset(
     [
         "ceo",
         "cfo",
@@ -297,7 +298,7 @@ def entity_found(entity: str, text: str) -> bool:
     if any(_phrase_in(_norm_tokens(alias), words) for alias in ALIASES.get(joined, ())):
         return True
     # Each word on its own ("Wang, CEO Alexander" for "Alexander Wang").
-    parts = [w for w in wanted if len(w) >= 3 and w not in _ROLES]
+    parts = [w for w in wanted if len(w) >= 3 and w not in ROLE_WORDS]
     return len(wanted) > 1 and bool(parts) and all(_phrase_in([w], words) for w in parts)
 
 
@@ -354,7 +355,7 @@ def question_entities(question: str, names: frozenset[str]) -> list[str]:
     if re.search(r"\bor\b", question, re.I):
         return []
     found = claim_entities(question, names)
-    return [e for e in found if any(w not in _ROLES for w in _norm_tokens(e))]
+    return [e for e in found if any(w not in ROLE_WORDS for w in _norm_tokens(e))]
 
 
 def about_the_question(window: str, passage: str, asked: Sequence[str]) -> bool:

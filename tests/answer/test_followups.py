@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from qa.answer import clean_rewrite, heuristic_rewrite, is_follow_up
+import pytest
+
+from qa.answer import clean_rewrite, elliptical_rewrite, heuristic_rewrite, is_follow_up
 from qa.types import ChatTurn
 
 
@@ -28,3 +30,30 @@ def test_a_rewrite_that_answers_instead_gives_way_to_the_heuristic() -> None:
     answered = clean_rewrite("Google paid $150 million.", question, history)
     assert answered == heuristic_rewrite(question, history)
     assert clean_rewrite("", question, history) == heuristic_rewrite(question, history)
+
+
+@pytest.mark.parametrize(
+    ("last", "question", "standalone"),
+    [
+        ("Did Microsoft comment on the report?", "And xAI?", "Did xAI comment on the report?"),
+        ("Who is the CEO of Handshake?", "And Labelbox's?", "Who is the CEO of Labelbox?"),
+        (
+            "How much did Google plan to pay Scale AI this year?",
+            "what about Microsoft?",
+            "How much did Microsoft plan to pay Scale AI this year?",
+        ),
+        ("Who is the CEO of Handshake?", "And the CFO?", None),  # another role, not subject
+        ("How much did Google plan to pay Scale AI?", "And how much last year?", None),
+        ("what happened next?", "And xAI?", None),  # nothing named to replace
+    ],
+)
+def test_an_elliptical_follow_up_asks_the_last_question_of_its_new_name(
+    last: str, question: str, standalone: str | None
+) -> None:
+    history = [ChatTurn(role="user", content=last), ChatTurn(role="assistant", content="...")]
+    assert elliptical_rewrite(question, history) == standalone
+
+
+def test_names_after_an_opening_question_word_are_names() -> None:
+    history = [ChatTurn(role="user", content="Did Microsoft comment on the report?")]
+    assert "Microsoft" in heuristic_rewrite("And after that?", history)
