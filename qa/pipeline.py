@@ -290,4 +290,5 @@ def build_chain(
         context_keep_ratio=settings.context_keep_ratio,
         judge=settings.judge,
         retry_focused=settings.retry_focused,
+        quote_fallback=settings.quote_fallback,
     )

@@ -18,10 +18,16 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from qa.answer.check import CheckedAnswer, check_answer
-from qa.answer.context import compact_passages, focus_passages
+from qa.answer.context import (
+    compact_passages,
+    covers_question,
+    focus_passages,
+    is_asked_header,
+)
 from qa.answer.extractive import extract_answer
 from qa.answer.followups import (
     clean_rewrite,
+    elliptical_rewrite,
     heuristic_rewrite,
     is_follow_up,
     standalone_question,
@@ -115,9 +121,11 @@ class AnswerChain:
         context_keep_ratio: context compaction's threshold (0 keeps whole passages).
         judge: ask the chat model a yes/no question about each claim naming several
             entities (a list, who did what to whom) before keeping it.
-        retry_focused: when the model finds no answer in the context, ask once more with
-            only the context's most relevant sentences (`focus_passages`); its answer goes
-            through the same check.
+        retry_focused: when the model finds no answer in the context, or the check keeps
+            none (or only part) of it, ask once more with only the context's most relevant
+            sentences (`focus_passages`); its answer goes through the same check.
+        quote_fallback: when no generated answer passes the check, quote the context's
+            sentence that holds every content word of the question, if it passes the check.
     """
 
     def __init__(
@@ -131,8 +139,10 @@ class AnswerChain:
         context_keep_ratio: float,
         judge: bool = False,
         retry_focused: bool = True,
+        quote_fallback: bool = True,
     ) -> None:
         self.retriever = retriever
+        self.quote_fallback = quote_fallback
         self.judge = judge
         self.retry_focused = retry_focused
         self.chat_model = chat_model
@@ -196,14 +206,13 @@ class AnswerChain:
             with timer.stage("generate"):
                 raw, usage = yield from self._generate(standalone, passages, stream=stream)
             with timer.stage("verify"):
-                checked = check_answer(
-                    raw,
-                    passages,
-                    self.embed,
-                    question=standalone,
-                    requote_garbled=self.chat_model is not None,
-                    entails=self._entails if self.judge and self.chat_model else None,
-                )
+                checked = self._check(raw, standalone, passages)
+            if self.chat_model is not None and (checked is None or not checked.complete):
+                with timer.stage("retry"):
+                    checked, more = yield from self._second_attempt(
+                        standalone, passages, checked, shown=not finds_nothing(raw), stream=stream
+                    )
+                usage += more
         answer = self._answer(question, standalone, passages, checked, timer.rounded(), usage)
         yield Verified(answer.answer)
         yield answer
@@ -212,6 +221,8 @@ class AnswerChain:
         """The question itself, or a follow-up rewritten to name what it refers to."""
         if self.chat_model is None or not is_follow_up(question, history):
             return standalone_question(question, history)
+        if (same_about_another := elliptical_rewrite(question, history)) is not None:
+            return same_about_another  # no model call: a small model may answer instead
         try:
             reply = self.chat_model.invoke(build_rewrite_messages(question, history))
         except Exception:
@@ -247,19 +258,72 @@ class AnswerChain:
                 return NOT_IN_ARTICLES, TokenUsage()
             yield Draft(extract.text)
             return extract.text, TokenUsage()
-        context = compact_passages(
-            question, passages, self.embed, keep_ratio=self.context_keep_ratio
+        context = self._context(question, passages)
+        return (yield from self._complete(build_answer_messages(question, context), stream))
+
+    def _context(
+        self, question: str, passages: Sequence[RetrievedPassage]
+    ) -> list[RetrievedPassage]:
+        """The passages as the model sees them: compacted to their relevant sentences."""
+        return compact_passages(question, passages, self.embed, keep_ratio=self.context_keep_ratio)
+
+    def _check(
+        self, raw: str, question: str, passages: Sequence[RetrievedPassage], *, requote: bool = True
+    ) -> CheckedAnswer | None:
+        """`check_answer` of a raw text against the retrieved passages (None: refuse)."""
+        return check_answer(
+            raw,
+            passages,
+            self.embed,
+            question=question,
+            requote_garbled=requote and self.chat_model is not None,
+            entails=self._entails if self.judge and self.chat_model else None,
         )
-        raw, usage = yield from self._complete(build_answer_messages(question, context), stream)
-        if self.retry_focused and finds_nothing(raw):
+
+    def _second_attempt(
+        self,
+        question: str,
+        passages: Sequence[RetrievedPassage],
+        first: CheckedAnswer | None,
+        *,
+        shown: bool,
+        stream: bool,
+    ) -> Generator[Draft, None, tuple[CheckedAnswer | None, TokenUsage]]:
+        """After the model finds no answer, or the check keeps none or only part of it: one
+        focused retry (`retry_focused`), then, with still nothing kept, the context's
+        sentence that holds every word of the question, quoted (`quote_fallback`). Both go
+        through the same check. Returns the better checked answer (a complete one over a
+        partial one, the first on a tie) and the retry's token usage."""
+        checked, usage = first, TokenUsage()
+        if self.retry_focused:
             # A small model often misses an answer among distractors: one focused retry.
             focused = focus_passages(question, passages, self.embed)
+            context = self._context(question, passages)
             if [p.text for p in focused] != [p.text for p in context]:
-                raw, more = yield from self._complete(
+                if shown:
+                    yield Draft("\n\n")  # the drafts of a new attempt start on their own
+                raw, usage = yield from self._complete(
                     build_answer_messages(question, focused), stream
                 )
-                usage += more
-        return raw, usage
+                again = self._check(raw, question, passages)
+                if again is not None and (checked is None or again.complete):
+                    checked = again
+        if checked is None and self.quote_fallback:
+            checked = self._quoted(question, passages)
+        return checked, usage
+
+    def _quoted(self, question: str, passages: Sequence[RetrievedPassage]) -> CheckedAnswer | None:
+        """The context's best sentence for the question (`extract_answer`), quoted as the
+        answer only when it holds every content word of the question (`covers_question`),
+        or is the header line the question asks about (`is_asked_header`), and passes the
+        check; None otherwise."""
+        extract = extract_answer(question, passages, self.embed, max_sentences=1)
+        if extract is None:
+            return None
+        sentence = extract.text.rsplit(" [", 1)[0]
+        if not (covers_question(sentence, question) or is_asked_header(sentence, question)):
+            return None
+        return self._check(extract.text, question, passages, requote=False)
 
     def _complete(
         self, messages: list[BaseMessage], stream: bool

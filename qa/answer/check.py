@@ -5,7 +5,9 @@ cites (`qa.answer.grounding`). Per claim: keep it; repair it (re-cite it to the 
 supports it, or quote the cleanest sentence saying the same thing when the model garbled a
 figure); or leave it out. The answer as a whole must hold what the question asks for (a time
 for "when", an amount for "how much"): otherwise the sentence of the context that does is
-quoted, or the answer says what is known and what is not, and counts as a refusal. Citations
+quoted, or the answer says what is known and what is not, and counts as a refusal. A claim
+that only restates the question ("AI companies fear what Meta could learn" for "What do AI
+companies fear Meta could learn?") answers nothing and is left out. Citations
 point at the supporting sentences and are numbered from [1] in order of first use.
 
 A pure function of the raw text, the context passages and the embedding function (and an
@@ -23,7 +25,8 @@ import numpy as np
 
 from index.normalize import normalize, tokens
 from qa.answer.conflicts import flag_conflicts
-from qa.answer.extractive import answer_type, fits_type
+from qa.answer.context import restates_question
+from qa.answer.extractive import AnswerType, answer_type, fits_type
 from qa.answer.grounding import (
     Entails,
     SentenceRef,
@@ -137,11 +140,21 @@ class _Context:
         return " ".join(self.passages[n - 1].text for n in dict.fromkeys(r.passage for r in refs))
 
     @cached_property
+    def wanted(self) -> AnswerType:
+        """The kind of answer the question asks for (`answer_type`)."""
+        return answer_type(self.question)
+
+    def restated(self, claim: str) -> bool:
+        """Does the claim say nothing the question does not (`restates_question`)? A yes/no
+        answer may repeat its question ("Scale's spokesperson did not deny it")."""
+        return self.wanted != "yes/no" and restates_question(claim, self.question)
+
+    @cached_property
     def asks_about_a_denial(self) -> bool:
         """Does the question ask what was denied, refused or not done ("What has Microsoft
         denied?")? Then only a sentence that denies something answers it. A yes/no question
         ("Did the spokesperson deny ...?") may be answered either way."""
-        return negated(self.question) and answer_type(self.question) != "yes/no"
+        return negated(self.question) and self.wanted != "yes/no"
 
     def about_question(self, refs: Sequence[SentenceRef]) -> bool:
         """Are these sentences about the question's entities? (`about_the_question`)"""
@@ -199,6 +212,10 @@ def check_answer(
     if not any(g.refs for g in grounded):
         return None  # nothing in the context backs the answer
     grounded, complete = _with_answer_type(grounded, ctx)
+    if complete:
+        grounded = [g for g in grounded if not ctx.restated(g.text)]
+        if not any(g.refs for g in grounded):
+            return None  # the answer only restates the question
     return _assemble(grounded, complete, ctx, embed)
 
 

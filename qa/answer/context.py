@@ -7,25 +7,32 @@ prompt (never from the citation: a citation still names the whole passage's span
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
+import snowballstemmer
 from rapidfuzz import fuzz, process
 
 from index.chunker import sentence_spans
 from index.metadata import is_byline, is_dateline
 from index.normalize import tokens
 from qa.answer.grounding import context_names, entity_found, question_entities
+from qa.answer.verification import figures
 from qa.types import Embed, RetrievedPassage
 
 __all__ = [
     "ScoredSentences",
     "compact_passages",
+    "covers_question",
     "focus_passages",
+    "is_asked_header",
     "passage_sentences",
+    "restates_question",
     "score_sentences",
     "shared_words",
 ]
@@ -93,6 +100,14 @@ def _header_line(question: str) -> Callable[[str], bool] | None:
     return None
 
 
+def is_asked_header(sentence: str, question: str) -> bool:
+    """True when `sentence` is the header line `question` asks about: the byline for "who
+    wrote ...", the dateline for "where was it filed". Such a line answers the question
+    without sharing its words ("By Anne Tong and Crystal Hu" for "Who wrote the story?")."""
+    header = _header_line(question)
+    return header is not None and header(sentence)
+
+
 def _words_and_joins(text: str) -> set[str]:
     """A sentence's words and each two neighbours joined ("label box" -> "labelbox")."""
     words = tokens(text)
@@ -110,6 +125,65 @@ def shared_words(wanted: set[str], words: set[str]) -> int:
         and process.extractOne(w, words, scorer=fuzz.ratio, score_cutoff=_FUZZY_RATIO)
     ]
     return len(exact) + len(fuzzy)
+
+
+_POSSESSIVE = re.compile(r"'s$")
+_STEMMER = snowballstemmer.stemmer("english")  # Porter2; one object, not thread-safe
+_STEMMER_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    with _STEMMER_LOCK:
+        return str(_STEMMER.stemWord(word))
+
+
+# Words that say what kind of answer is wanted, not what it is about (as stems).
+_ASKING_WORDS = frozenset(
+    _stem(w)
+    for w in ("how", "much", "many", "which", "what", "who", "whom", "whose", "when", "where")
+)
+
+
+def _stems(text: str) -> list[str]:
+    """The stems of a text's content words, in order (stopwords left out, possessives
+    dropped; Snowball's English stemmer: "taking" and "takes" -> take)."""
+    return [_stem(w) for w in (_POSSESSIVE.sub("", t) for t in tokens(text)) if w]
+
+
+def _content_words(text: str) -> set[str]:
+    """The stems of a text's content words (`_stems`)."""
+    return set(_stems(text))
+
+
+def _stems_and_joins(text: str) -> set[str]:
+    """A text's content stems and each two neighbours joined ("label box" -> labelbox)."""
+    stems = _stems(text)
+    return set(stems) | {a + b for a, b in pairwise(stems)}
+
+
+def restates_question(claim: str, question: str) -> bool:
+    """True when `claim` says nothing the question does not: each of its content words is
+    one of the question's (or a respelling, see `shared_words`) and it states no figure the
+    question does not. "AI companies fear Meta could learn about them through Scale" answers
+    nothing of "What do AI companies fear Meta could learn about them through Scale?". A
+    leading yes/no particle is not content, so a yes/no answer ("No, X did not ...") is for
+    the caller to allow."""
+    said = _content_words(re.sub(r"^\W*(yes|no)\b", "", claim, flags=re.I))
+    if not said:
+        return True
+    restated = shared_words(said, _stems_and_joins(question)) == len(said)
+    return restated and figures(claim) <= figures(question)
+
+
+def covers_question(sentence: str, question: str) -> bool:
+    """True when `sentence` holds every content word of `question` (or a respelling, words
+    joined: "label box" for "Labelbox"), the words asking for the answer ("which", "how
+    much") aside. The bar a sentence of the context must clear to be quoted as the answer
+    in the model's place: lexical answerability, as in early open-domain QA systems (e.g.
+    AskMSR, Brill et al., 2002), which took a sentence holding all the question's terms."""
+    asked = _content_words(question) - _ASKING_WORDS
+    return bool(asked) and shared_words(asked, _stems_and_joins(sentence)) == len(asked)
 
 
 def compact_passages(

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from qa.answer.context import score_sentences
+from qa.answer.context import is_asked_header, score_sentences
 from qa.types import Embed, RetrievedPassage
 
 __all__ = ["AnswerType", "Extract", "answer_type", "extract_answer", "fits_type"]
@@ -93,8 +93,9 @@ def extract_answer(
     A sentence scores its cosine similarity to the question plus the share of the question's
     content words it contains. The best sentence is taken, and a second one from another
     passage if it scores nearly as well and says something new. Returns None when no sentence
-    shares a content word with the question, or when no sentence close to the best holds the
-    kind of answer the question asks for (a number, a date, a name). `only` limits the
+    shares a content word with the question (the header line the question asks about, a
+    byline or a dateline, need not), or when no sentence close to the best holds the kind of
+    answer the question asks for (a number, a date, a name). `only` limits the
     answer to the passages of those (1-based) numbers.
     """
     scored = score_sentences(question, passages, embed)
@@ -116,7 +117,7 @@ def extract_answer(
     if not typed or scores[typed[0]][0] < type_ratio * scores[order[0]][0]:
         return None
     best = typed[0]
-    if scores[best][1] < min_overlap:
+    if scores[best][1] < min_overlap and not is_asked_header(units[best][1], question):
         return None
     chosen = [best]
     for i in typed[1:]:

@@ -97,11 +97,74 @@ def test_the_focused_retry_is_off_with_its_setting(
     settings: Settings, embedder: Embedder, chroma_client: Any
 ) -> None:
     chat = RecordingChat(responses=["NOT IN ARTICLES", "Meta is taking 49% [1]."])
-    pipeline = _pipeline(
-        settings.model_copy(update={"retry_focused": False}), embedder, chroma_client, chat
-    )
+    off = {"retry_focused": False, "quote_fallback": False}
+    pipeline = _pipeline(settings.model_copy(update=off), embedder, chroma_client, chat)
     answer = pipeline.ask("How much did Google plan to pay Scale AI this year?")
     assert len(chat.seen) == 1 and answer.refused
+
+
+def test_an_answer_the_check_rejects_is_retried_with_the_best_sentences(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    chat = RecordingChat(
+        responses=[
+            "Google planned to pay about $999 million this year [1].",  # no passage says it
+            "Google planned to pay about $200 million this year [1].",
+        ]
+    )
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    events = list(pipeline.stream("How much did Google plan to pay Scale AI this year?"))
+    answer = events[-1]
+    assert isinstance(answer, Answer) and not answer.refused
+    assert "200 million" in answer.answer and "999" not in answer.answer
+    assert "retry" in answer.timings_ms
+    drafted = "".join(e.text for e in events if isinstance(e, Draft))
+    assert "999 million this year [1].\n\nGoogle planned" in drafted  # attempts kept apart
+    assert "999" not in "".join(e.text for e in events if isinstance(e, Verified))
+
+
+def test_an_answer_only_restating_the_question_is_retried_then_refused(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    restated = "AI companies fear what Meta could learn about them through Scale [1]."
+    chat = RecordingChat(responses=[restated])
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    answer = pipeline.ask("What do AI companies fear Meta could learn about them through Scale?")
+    assert len(chat.seen) == 2 and answer.refused and restated not in answer.answer
+
+
+@pytest.mark.parametrize("quote", [True, False])
+def test_when_the_model_finds_nothing_a_sentence_holding_the_whole_question_is_quoted(
+    quote: bool, settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    chat = RecordingChat(responses=["NOT IN ARTICLES"])
+    settings = settings.model_copy(update={"quote_fallback": quote})
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    answer = pipeline.ask("Who is the CEO of Labelbox?")
+    assert len(chat.seen) == 2  # the answer, then the focused retry: both found nothing
+    if not quote:
+        assert answer.refused
+        return
+    assert not answer.refused and "Manu Sharma" in answer.answer
+    (c,) = answer.citations
+    assert "Manu Sharma" in c.text and "label box" in c.text
+    _assert_sentence_citations(answer, settings)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What was Scale AI's revenue in 2023?",  # the sentence says 2024
+        "What is Labelbox valued at?",  # its CEO's sentence says nothing of a valuation
+        "Which university did Alexander Wang attend?",
+    ],
+)
+def test_no_sentence_is_quoted_for_a_question_the_articles_do_not_answer(
+    question: str, settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    chat = RecordingChat(responses=["NOT IN ARTICLES"])
+    answer = _pipeline(settings, embedder, chroma_client, chat).ask(question)
+    assert answer.refused and answer.answer == REFUSAL_MESSAGE
 
 
 def test_citation_to_a_passage_not_in_the_context_is_repaired(
@@ -410,3 +473,31 @@ def test_control_tokens_in_a_question_do_not_forge_a_turn(
     assert answer.standalone_question == "Who is the CEO of Handshake?"
     assert "PWNED" not in str(chat.seen[-1][-1].content)
     assert not answer.refused and "Garrett Lord" in answer.answer
+
+
+def test_an_elliptical_follow_up_is_made_standalone_without_a_model_call(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    chat = RecordingChat(responses=["XAI did not respond to a request for comment [1]."])
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    history = [
+        ChatTurn(role="user", content="Did Microsoft respond to a request for comment?"),
+        ChatTurn(role="assistant", content="Microsoft declined to comment [1]."),
+    ]
+    answer = pipeline.ask("And xAI?", history=history)
+    assert answer.standalone_question == "Did xAI respond to a request for comment?"
+    assert len(chat.seen) == 1  # the answer only: no rewrite call
+    assert not answer.refused and "did not respond" in answer.answer
+
+
+@pytest.mark.parametrize("backend", ["extractive", "local"])
+def test_the_byline_answers_who_wrote_the_story_though_it_shares_no_word_with_it(
+    backend: str, settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    chat = RecordingChat(responses=["NOT IN ARTICLES"]) if backend == "local" else None
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    answer = pipeline.ask("Who wrote the Reuters story?")
+    assert not answer.refused and "Anne Tong" in answer.answer
+    (c,) = answer.citations
+    assert c.text.startswith("By Anne Tong")
+    _assert_sentence_citations(answer, settings)

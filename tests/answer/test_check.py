@@ -317,3 +317,26 @@ def test_an_amount_in_words_answers_how_many(embedder: Embedder) -> None:
         texts=texts,
     )
     assert checked is not None and checked.complete
+
+
+def test_an_answer_restating_the_question_is_refused(embedder: Embedder) -> None:
+    question = "Which company is Scale AI's CEO moving to?"
+    assert (
+        check(
+            "Scale AI's CEO is moving to a company [2].", embedder, question=question, texts=STORY
+        )
+        is None
+    )
+    kept = check("Scale AI's CEO is moving to Meta [2].", embedder, question=question, texts=STORY)
+    assert kept is not None and "Meta" in kept.text
+
+
+def test_a_yes_no_answer_may_repeat_its_question(embedder: Embedder) -> None:
+    question = "Did XAI respond to a request for comment?"
+    kept = check(
+        "No, XAI did not respond to a request for comment [5].",
+        embedder,
+        question=question,
+        texts=STORY,
+    )
+    assert kept is not None and kept.citations

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 from index.chunker import sentence_spans
 from index.embedder import Embedder
-from qa.answer.context import compact_passages, focus_passages
+from qa.answer.context import (
+    compact_passages,
+    covers_question,
+    focus_passages,
+    restates_question,
+)
 from qa.types import RetrievedPassage
 
 TEXT = (
@@ -79,3 +86,46 @@ def test_the_focused_context_keeps_the_best_sentences_only(embedder: Embedder) -
     shown = [p.text for p in out]
     assert "$ 150 million" in shown[0] and shown[2] == ""  # each sentence shown once
     assert sum(len(sentence_spans(p)) for p in shown) == 2
+
+
+@pytest.mark.parametrize(
+    ("claim", "question"),
+    [
+        (
+            "AI companies fear Meta could learn about them through Scale.",
+            "What do AI companies fear Meta could learn about them through Scale?",
+        ),
+        ("Reuters.", "What is the dateline of the Reuters story?"),
+        (
+            "Scale AI's rivals see more demand.",
+            "Which of Scale AI's rivals see more demand?",
+        ),
+        ("Labelbox's CEO.", "Who is the CEO of label box?"),  # a respelling is the same word
+    ],
+)
+def test_a_claim_made_of_the_question_s_own_words_restates_it(claim: str, question: str) -> None:
+    assert restates_question(claim, question)
+
+
+@pytest.mark.parametrize(
+    ("claim", "question"),
+    [
+        ("Handshake says demand tripled.", "Which of Scale AI's rivals see more demand?"),
+        ("Meta is taking 49%.", "What share of Scale AI is Meta taking?"),
+        ("Google pays $200 million.", "Does Google pay $150 million?"),  # a new figure
+        ("San Francisco.", "What is the dateline of the Reuters story?"),
+    ],
+)
+def test_a_claim_adding_a_word_or_a_figure_does_not_restate(claim: str, question: str) -> None:
+    assert not restates_question(claim, question)
+
+
+def test_a_sentence_covers_a_question_holding_all_its_words_respelled_or_joined() -> None:
+    sentence = "His CEO, Manu Sharma, told Reuters, the label box, another competitor, will grow."
+    assert covers_question(sentence, "Who is the CEO of Labelbox?")
+    assert covers_question(sentence, "Who is Labelbox's CEO?")
+    assert not covers_question(sentence, "What is Labelbox valued at?")  # no "valued"
+    assert not covers_question(
+        "Scale AI had revenue of $870 million in 2024.", "What was Scale AI's revenue in 2023?"
+    )
+    assert not covers_question(sentence, "Who?")  # nothing asked about: nothing covered
