@@ -76,8 +76,9 @@ class Settings(BaseSettings):
     # Answer check: also ask the chat model a yes/no question about each claim naming several
     # entities (list items, who did what to whom) before keeping it.
     judge: bool = False
-    # When the model finds no answer in the context (or the check keeps none of it), ask
-    # once more with only the context's most relevant sentences (the same check follows).
+    # When the model finds no answer in the context (or the check keeps none of it, or it
+    # lacks the asked time or amount), ask once more with only the context's most relevant
+    # sentences (the same check follows).
     retry_focused: bool = True
     # When no generated answer passes the check, quote the context's sentence that holds
     # every content word of the question (if it passes the check).

@@ -17,7 +17,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from qa.answer.check import CheckedAnswer, check_answer
+from qa.answer.check import CheckedAnswer, check_answer, says_not_known
 from qa.answer.context import (
     compact_passages,
     covers_question,
@@ -121,9 +121,10 @@ class AnswerChain:
         context_keep_ratio: context compaction's threshold (0 keeps whole passages).
         judge: ask the chat model a yes/no question about each claim naming several
             entities (a list, who did what to whom) before keeping it.
-        retry_focused: when the model finds no answer in the context, or the check keeps
-            none (or only part) of it, ask once more with only the context's most relevant
-            sentences (`focus_passages`); its answer goes through the same check.
+        retry_focused: when the model finds no answer in the context, the check keeps none
+            of it, or it lacks the asked time or amount, ask once more with only the
+            context's most relevant sentences (`focus_passages`); its answer goes through
+            the same check.
         quote_fallback: when no generated answer passes the check, quote the context's
             sentence that holds every content word of the question, if it passes the check.
     """
@@ -289,11 +290,12 @@ class AnswerChain:
         shown: bool,
         stream: bool,
     ) -> Generator[Draft, None, tuple[CheckedAnswer | None, TokenUsage]]:
-        """After the model finds no answer, or the check keeps none or only part of it: one
-        focused retry (`retry_focused`), then, with still nothing kept, the context's
-        sentence that holds every word of the question, quoted (`quote_fallback`). Both go
-        through the same check. Returns the better checked answer (a complete one over a
-        partial one, the first on a tie) and the retry's token usage."""
+        """After the model finds no answer, the check keeps none of it, or it lacks the asked
+        time or amount: one focused retry (`retry_focused`), then, with still nothing kept,
+        the context's sentence that holds every word of the question, quoted
+        (`quote_fallback`). Both go through the same check. Returns the better checked
+        answer (a complete one over a partial one, the first on a tie) and the retry's
+        token usage."""
         checked, usage = first, TokenUsage()
         if self.retry_focused:
             # A small model often misses an answer among distractors: one focused retry.
@@ -315,14 +317,17 @@ class AnswerChain:
     def _quoted(self, question: str, passages: Sequence[RetrievedPassage]) -> CheckedAnswer | None:
         """The context's best sentence for the question (`extract_answer`), quoted as the
         answer only when it holds every content word of the question (`covers_question`),
-        or is the header line the question asks about (`is_asked_header`), and passes the
-        check; None otherwise."""
+        or is the header line the question asks about (`is_asked_header`), does not itself
+        say that something is not known (`says_not_known`), and passes the check; None
+        otherwise."""
         extract = extract_answer(question, passages, self.embed, max_sentences=1)
         if extract is None:
             return None
         sentence = extract.text.rsplit(" [", 1)[0]
         if not (covers_question(sentence, question) or is_asked_header(sentence, question)):
             return None
+        if says_not_known(sentence):
+            return None  # "The report did not say when ..." holds no answer
         return self._check(extract.text, question, passages, requote=False)
 
     def _complete(

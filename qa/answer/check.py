@@ -5,9 +5,11 @@ cites (`qa.answer.grounding`). Per claim: keep it; repair it (re-cite it to the 
 supports it, or quote the cleanest sentence saying the same thing when the model garbled a
 figure); or leave it out. The answer as a whole must hold what the question asks for (a time
 for "when", an amount for "how much"): otherwise the sentence of the context that does is
-quoted, or the answer says what is known and what is not, and counts as a refusal. A claim
-that only restates the question ("AI companies fear what Meta could learn" for "What do AI
-companies fear Meta could learn?") answers nothing and is left out. Citations
+quoted, or the answer says what is known and what is not, and counts as a refusal. In an
+answer that is otherwise complete, a claim that only restates a wh-question ("AI companies
+fear what Meta could learn" for "What do AI companies fear Meta could learn?") answers
+nothing and is left out (yes/no questions and questions offering alternatives aside).
+Citations
 point at the supporting sentences and are numbered from [1] in order of first use.
 
 A pure function of the raw text, the context passages and the embedding function (and an
@@ -54,7 +56,7 @@ _NOT_KNOWN = re.compile(
     r"|no (information|mention)"
     r"|(cannot|can'?t|unable to) (be )?(answer|determine|find|be determined)"
     r"|not (mentioned|specified|provided|stated|available)"
-    r"|unknown",
+    r"|unknown|unclear|not clear",
     re.I,
 )
 # An answer this short (in content words) that declines is a refusal, not a partial answer.
@@ -67,6 +69,8 @@ _MIN_SIMILARITY = 0.55
 _MIN_QUOTE_RELEVANCE = 0.3
 _WHAT_IS_MISSING = {"date": "when", "number": "how much"}
 _SPACED_FIGURE = re.compile(r"\d+ \d{3}\b")
+_WH_WORD = re.compile(r"\b(who|whom|whose|what|which|when|where|why|how)\b", re.I)
+_ALTERNATIVES = re.compile(r"\bor\b|\b(which|who|what) of\b|\bwhether\b", re.I)
 
 
 def says_not_known(text: str) -> bool:
@@ -144,10 +148,21 @@ class _Context:
         """The kind of answer the question asks for (`answer_type`)."""
         return answer_type(self.question)
 
+    @cached_property
+    def asks_what(self) -> bool:
+        """Does the question ask for something its words do not hold? A wh-question that
+        offers no alternatives: not "Did X deny it?", nor "Which company, X or Y?", nor
+        "Which of X, Y and Z ...?", whose answers may repeat the question's words."""
+        return (
+            self.wanted != "yes/no"
+            and _WH_WORD.search(self.question) is not None
+            and _ALTERNATIVES.search(self.question) is None
+        )
+
     def restated(self, claim: str) -> bool:
-        """Does the claim say nothing the question does not (`restates_question`)? A yes/no
-        answer may repeat its question ("Scale's spokesperson did not deny it")."""
-        return self.wanted != "yes/no" and restates_question(claim, self.question)
+        """Does the claim say nothing the question does not (`restates_question`), the
+        question asking for something (`asks_what`)?"""
+        return self.asks_what and restates_question(claim, self.question)
 
     @cached_property
     def asks_about_a_denial(self) -> bool:

@@ -141,7 +141,10 @@ def _stem(word: str) -> str:
 # Words that say what kind of answer is wanted, not what it is about (as stems).
 _ASKING_WORDS = frozenset(
     _stem(w)
-    for w in ("how", "much", "many", "which", "what", "who", "whom", "whose", "when", "where")
+    for w in (
+        *("how", "much", "many", "which", "what", "who", "whom", "whose", "when", "where"),
+        *("name", "list", "tell"),
+    )
 )
 
 
@@ -168,7 +171,8 @@ def restates_question(claim: str, question: str) -> bool:
     question does not. "AI companies fear Meta could learn about them through Scale" answers
     nothing of "What do AI companies fear Meta could learn about them through Scale?". A
     leading yes/no particle is not content, so a yes/no answer ("No, X did not ...") is for
-    the caller to allow."""
+    the caller to allow. `claim` is the claim's text without `[n]` markers (a marker's
+    number would count as a figure)."""
     said = _content_words(re.sub(r"^\W*(yes|no)\b", "", claim, flags=re.I))
     if not said:
         return True

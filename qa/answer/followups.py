@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 
 from index.normalize import tokens
-from qa.answer.grounding import ROLE_WORDS
+from qa.answer.grounding import ROLE_WORDS, times_found
 from qa.types import ChatTurn
 
 __all__ = [
@@ -71,7 +71,7 @@ def _names(text: str) -> list[str]:
     found = []
     for name in re.findall(r"\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*", text):
         words = name.split()
-        if words[0].lower() in _QUESTION_WORDS:
+        if words[0].lower() in _QUESTION_WORDS | _OPENING_WORDS:
             words = words[1:]
         if words:
             found.append(" ".join(words))
@@ -89,22 +89,64 @@ def heuristic_rewrite(question: str, history: Sequence[ChatTurn]) -> str:
 # "And Microsoft?", "What about Labelbox's?": the last question again, about another name.
 _ELLIPSIS = re.compile(
     r"^\s*(?i:and|but|what about|how about)\s+(?:the\s+)?"
-    r"(?P<name>[\w.&-]*[A-Z][\w.&-]*?(?:\s+[A-Z][\w.&-]*?){0,3})(?:['’]s)?\s*\??\s*$"
+    r"(?P<name>[\w&-]*[A-Z][\w.&-]*?(?:\s+[A-Z][\w.&-]*?){0,3})(?:['’]s)?\s*[?.!]?\s*$"
 )
+_PERIOD = re.compile(r"^(?i:q[1-4]|h[12]|fy\d*)$")  # "And Q3?" asks of a time, not a subject
 
 
 def elliptical_rewrite(question: str, history: Sequence[ChatTurn]) -> str | None:
     """The standalone form of an elliptical follow-up that names only a new subject: the
-    last user question with its first name put in its place ("Did Microsoft comment on the
-    report?", then "And xAI?" -> "Did xAI comment on the report?"). None for any other
-    question, or when the last question names nothing to replace."""
+    last full user question with its first name put in its place ("Did Microsoft comment
+    on the report?", then "And xAI?" -> "Did xAI comment on the report?"; a further "And
+    Google?" asks the same of Google). None for any other question, when the new name is a
+    role ("And the CFO?") or a time ("And January?"), or when the last question names
+    nothing to replace."""
     match = _ELLIPSIS.match(question)
-    last = next((t.content for t in reversed(history) if t.role == "user"), "")
-    names = [n for n in _names(last) if n.lower() not in ROLE_WORDS]
-    if match is None or not names or match.group("name").lower() in ROLE_WORDS:
-        return None  # "And the CFO?" asks of another role, not of another subject
-    return last.replace(names[0], match.group("name"), 1)
+    if match is None:
+        return None
+    new = match.group("name")
+    if all(w in ROLE_WORDS for w in new.lower().split()) or _is_time(new):
+        return None
+    asked = [t.content for t in history if t.role == "user"]
+    last = next((q for q in reversed(asked) if not _ELLIPSIS.match(q)), "")
+    names = [n for n in _names(last) if n.lower() not in ROLE_WORDS and not _is_time(n)]
+    if not names:
+        return None
+    return re.sub(rf"(?<!\w){re.escape(names[0])}(?!\w)", new, last, count=1)
 
+
+def _is_time(name: str) -> bool:
+    """A month, a day, a quarter ("January", "Friday", "Q3"): a time, not a subject."""
+    return not times_found(name, "") or bool(_PERIOD.match(name))
+
+
+# Words that open a question without naming anything ("Has Meta ...", "Please tell ...").
+_OPENING_WORDS = frozenset(
+    [
+        "has",
+        "have",
+        "had",
+        "was",
+        "were",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "may",
+        "might",
+        "in",
+        "on",
+        "at",
+        "for",
+        "so",
+        "please",
+        "tell",
+        "list",
+        "name",
+        "according",
+    ]
+)
 
 _QUESTION_WORDS = frozenset(
     [

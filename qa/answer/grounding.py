@@ -172,6 +172,8 @@ ROLE_WORDS = frozenset(
         "cto",
         "chief",
         "executive",
+        "financial",
+        "operating",
         "officer",
         "president",
         "chairman",

@@ -501,3 +501,16 @@ def test_the_byline_answers_who_wrote_the_story_though_it_shares_no_word_with_it
     (c,) = answer.citations
     assert c.text.startswith("By Anne Tong")
     _assert_sentence_citations(answer, settings)
+
+
+def test_a_sentence_saying_what_is_not_known_is_never_quoted_as_the_answer(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    pipeline = _pipeline(settings, embedder, chroma_client, RecordingChat(responses=["NOT"]))
+    question = "When will Alexander Wang start work at Meta?"
+    passage = pipeline.chain.retriever.retrieve(question)[0]
+    said = "Alexander Wang will start work at Meta next week."
+    unclear = "It is unclear whether Alexander Wang will start work at Meta next week."
+    quoted = pipeline.chain._quoted(question, [passage.model_copy(update={"text": said})])
+    assert quoted is not None and "next week" in quoted.text  # the same sentence, said
+    assert pipeline.chain._quoted(question, [passage.model_copy(update={"text": unclear})]) is None

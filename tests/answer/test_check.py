@@ -340,3 +340,20 @@ def test_a_yes_no_answer_may_repeat_its_question(embedder: Embedder) -> None:
         texts=STORY,
     )
     assert kept is not None and kept.citations
+
+
+@pytest.mark.parametrize(
+    ("question", "raw"),
+    [
+        ("Which company is taking 49% of Scale AI, Meta or Google?", "Meta is taking 49% [2]."),
+        (
+            "Which of Microsoft and xAI are pulling back from Scale AI?",
+            "Microsoft and xAI are pulling back from Scale AI [1].",
+        ),
+    ],
+)
+def test_an_answer_picking_among_the_question_s_alternatives_is_kept(
+    question: str, raw: str, embedder: Embedder
+) -> None:
+    kept = check(raw, embedder, question=question, texts=STORY)
+    assert kept is not None and kept.citations

@@ -43,6 +43,11 @@ def test_a_rewrite_that_answers_instead_gives_way_to_the_heuristic() -> None:
             "How much did Microsoft plan to pay Scale AI this year?",
         ),
         ("Who is the CEO of Handshake?", "And the CFO?", None),  # another role, not subject
+        ("Did Microsoft comment on the report?", "And the Chief Financial Officer?", None),
+        ("Has Meta invested in Scale AI?", "And Google?", "Has Google invested in Scale AI?"),
+        ("Did Microsoft comment on the report?", "And xAI.", "Did xAI comment on the report?"),
+        ("How much did Scale AI earn in 2024?", "What about January?", None),  # a time
+        ("How much did Scale AI earn in 2024?", "And Q3?", None),
         ("How much did Google plan to pay Scale AI?", "And how much last year?", None),
         ("what happened next?", "And xAI?", None),  # nothing named to replace
     ],
@@ -57,3 +62,13 @@ def test_an_elliptical_follow_up_asks_the_last_question_of_its_new_name(
 def test_names_after_an_opening_question_word_are_names() -> None:
     history = [ChatTurn(role="user", content="Did Microsoft comment on the report?")]
     assert "Microsoft" in heuristic_rewrite("And after that?", history)
+
+
+def test_a_chain_of_elliptical_follow_ups_asks_the_last_full_question() -> None:
+    history = [
+        ChatTurn(role="user", content="Did Microsoft comment on the report?"),
+        ChatTurn(role="assistant", content="No."),
+        ChatTurn(role="user", content="And OpenAI?"),
+        ChatTurn(role="assistant", content="No."),
+    ]
+    assert elliptical_rewrite("And Google?", history) == "Did Google comment on the report?"
