@@ -205,13 +205,19 @@ class AnswerChain:
         usage = TokenUsage()
         if self._relevant(passages):
             with timer.stage("generate"):
-                raw, usage = yield from self._generate(standalone, passages, stream=stream)
+                context = self._context(standalone, passages)
+                raw, usage = yield from self._generate(standalone, context, stream=stream)
             with timer.stage("verify"):
                 checked = self._check(raw, standalone, passages)
             if self.chat_model is not None and (checked is None or not checked.complete):
                 with timer.stage("retry"):
                     checked, more = yield from self._second_attempt(
-                        standalone, passages, checked, shown=not finds_nothing(raw), stream=stream
+                        standalone,
+                        passages,
+                        context,
+                        checked,
+                        shown=not finds_nothing(raw),
+                        stream=stream,
                     )
                 usage += more
         answer = self._answer(question, standalone, passages, checked, timer.rounded(), usage)
@@ -250,22 +256,25 @@ class AnswerChain:
         return max((p.dense_score for p in passages), default=0.0) >= self.min_relevance
 
     def _generate(
-        self, question: str, passages: Sequence[RetrievedPassage], *, stream: bool
+        self, question: str, context: Sequence[RetrievedPassage], *, stream: bool
     ) -> Generator[Draft, None, tuple[str, TokenUsage]]:
-        """Yield the raw answer text as it comes; return it whole with the token usage."""
+        """Yield the raw answer text as it comes; return it whole with the token usage.
+        `context` is what the generator reads (see `_context`)."""
         if self.chat_model is None:
-            extract = extract_answer(question, passages, self.embed)
+            extract = extract_answer(question, context, self.embed)
             if extract is None:
                 return NOT_IN_ARTICLES, TokenUsage()
             yield Draft(extract.text)
             return extract.text, TokenUsage()
-        context = self._context(question, passages)
         return (yield from self._complete(build_answer_messages(question, context), stream))
 
     def _context(
         self, question: str, passages: Sequence[RetrievedPassage]
-    ) -> list[RetrievedPassage]:
-        """The passages as the model sees them: compacted to their relevant sentences."""
+    ) -> Sequence[RetrievedPassage]:
+        """The passages as the generator reads them: for the model, compacted to their
+        relevant sentences; for the extractive backend, whole."""
+        if self.chat_model is None:
+            return passages
         return compact_passages(question, passages, self.embed, keep_ratio=self.context_keep_ratio)
 
     def _check(
@@ -285,6 +294,7 @@ class AnswerChain:
         self,
         question: str,
         passages: Sequence[RetrievedPassage],
+        context: Sequence[RetrievedPassage],
         first: CheckedAnswer | None,
         *,
         shown: bool,
@@ -295,13 +305,12 @@ class AnswerChain:
         the context's sentence that holds every word of the question, quoted
         (`quote_fallback`). Both go through the same check. Returns the better checked
         answer (a complete one over a partial one, the first on a tie) and the retry's
-        token usage."""
+        token usage. `context` is what the first attempt read."""
         checked, usage = first, TokenUsage()
         if self.retry_focused:
             # A small model often misses an answer among distractors: one focused retry.
             focused = focus_passages(question, passages, self.embed)
-            context = self._context(question, passages)
-            if [p.text for p in focused] != [p.text for p in context]:
+            if [p.text for p in focused] != [p.text for p in context]:  # not the same prompt
                 if shown:
                     yield Draft("\n\n")  # the drafts of a new attempt start on their own
                 raw, usage = yield from self._complete(
