@@ -10,6 +10,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from pydantic import Field
 
 from index.embedder import Embedder
+from qa.answer import NOT_IN_ARTICLES
 from qa.errors import ModelUnavailableError
 from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import Settings
@@ -66,12 +67,14 @@ def test_model_saying_it_cannot_answer_is_a_refusal(
     assert answer.refused and answer.answer == REFUSAL_MESSAGE
 
 
+# The model finds nothing at first, then answers from the focused context.
+GOOGLE_THIS_YEAR = "Google planned to pay about $200 million this year [1]."
+
+
 def test_a_model_finding_nothing_is_asked_once_more_with_the_best_sentences(
     settings: Settings, embedder: Embedder, chroma_client: Any
 ) -> None:
-    chat = RecordingChat(
-        responses=["NOT IN ARTICLES", "Google planned to pay about $200 million this year [1]."]
-    )
+    chat = RecordingChat(responses=[NOT_IN_ARTICLES, GOOGLE_THIS_YEAR])
     pipeline = _pipeline(settings, embedder, chroma_client, chat)
     answer = pipeline.ask("How much did Google plan to pay Scale AI this year?")
     assert len(chat.seen) == 2 and not answer.refused
@@ -84,9 +87,7 @@ def test_a_model_finding_nothing_is_asked_once_more_with_the_best_sentences(
 def test_a_retried_stream_never_drafts_the_no_answer_marker(
     settings: Settings, embedder: Embedder, chroma_client: Any
 ) -> None:
-    chat = RecordingChat(
-        responses=["NOT IN ARTICLES", "Google planned to pay about $200 million this year [1]."]
-    )
+    chat = RecordingChat(responses=[NOT_IN_ARTICLES, GOOGLE_THIS_YEAR])
     pipeline = _pipeline(settings, embedder, chroma_client, chat)
     events = list(pipeline.stream("How much did Google plan to pay Scale AI this year?"))
     drafted = "".join(e.text for e in events if isinstance(e, Draft))
