@@ -8,12 +8,14 @@ opens with one. Nothing here changes the text: offsets index into what the loade
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
     "ArticleFormat",
     "ArticleMeta",
+    "asked_header_line",
     "extract_html",
     "is_byline",
     "is_dateline",
@@ -49,6 +51,26 @@ def is_dateline(line: str) -> bool:
     """True for a line carrying a dateline: "PLACE (Reuters) -" or a news agency in
     parentheses within its first 80 characters."""
     return bool(_DATELINE.match(line) or _AGENCY_NEAR_START.match(line.strip()))
+
+
+# Questions about the article's header lines rather than the story it tells.
+_ASKS_AUTHORS = re.compile(
+    r"\b(byline|authors?|reporters?|journalists?|who (?:co-?)?wrote|co-?wrote|written by)\b",
+    re.I,
+)
+_ASKS_DATELINE = re.compile(r"\b(dateline|datelined)\b|\bwhere\b.{0,60}\bfiled\b", re.I)
+
+
+def asked_header_line(question: str) -> Callable[[str], bool] | None:
+    """The test for the article header line `question` asks about (`is_byline` for its
+    authors: "Who wrote the story?", "Who is the first author listed?"; `is_dateline` for
+    where it was filed), or None for a question about the story itself. Header lines are
+    facts of the article too, though they share no words with such questions."""
+    if _ASKS_AUTHORS.search(question):
+        return is_byline
+    if _ASKS_DATELINE.search(question):
+        return is_dateline
+    return None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["STOPWORDS", "match_key", "normalize", "tokens"]
+__all__ = ["STOPWORDS", "match_key", "normalize", "spaced_figures", "tokens"]
 
 _QUOTES = str.maketrans(
     {
@@ -25,6 +25,7 @@ _QUOTES = str.maketrans(
 _CURRENCY_GAP = re.compile(r"([$€£])\s+(?=\d)")
 _PERCENT_GAP = re.compile(r"(?<=\d)\s+(%|percent\b)", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+_SPACED_FIGURE = re.compile(r"\d+ \d{3}\b")
 _WORD = re.compile(r"[$€£]?\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:['-][^\W\d_]+)*", re.UNICODE)
 
 STOPWORDS = frozenset(
@@ -114,3 +115,9 @@ def match_key(text: str) -> str:
     text = re.sub(r"[^\w$%.\s]", " ", text)
     text = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", text)
     return _SPACES.sub(" ", text).strip()
+
+
+def spaced_figures(text: str) -> list[str]:
+    """Figures split by a space, as rough machine translations garble them ("70 870
+    million" where another version says "$ 870 million"), in order of appearance."""
+    return _SPACED_FIGURE.findall(text)

@@ -25,7 +25,7 @@ from functools import cached_property
 
 import numpy as np
 
-from index.normalize import normalize, tokens
+from index.normalize import normalize, spaced_figures, tokens
 from qa.answer.conflicts import flag_conflicts
 from qa.answer.context import restates_question
 from qa.answer.extractive import AnswerType, answer_type, fits_type
@@ -68,7 +68,6 @@ _MIN_SIMILARITY = 0.55
 # A sentence quoted to answer in the model's place must be this close to the question.
 _MIN_QUOTE_RELEVANCE = 0.3
 _WHAT_IS_MISSING = {"date": "when", "number": "how much"}
-_SPACED_FIGURE = re.compile(r"\d+ \d{3}\b")
 _WH_WORD = re.compile(r"\b(who|whom|whose|what|which|when|where|why|how)\b", re.I)
 _ALTERNATIVES = re.compile(r"\bor\b|\b(which|who|what) of\b|\bwhether\b", re.I)
 
@@ -378,19 +377,19 @@ def _supports(
 def _garble(claim: str, ks: Sequence[int], ctx: _Context) -> int:
     """How untidy a version is: figures the claim does not state, and spaced-out figures."""
     text = " ".join(ctx.units[k].text for k in ks)
-    return len(figures(text) - figures(claim)) + 2 * len(_SPACED_FIGURE.findall(text))
+    return len(figures(text) - figures(claim)) + 2 * len(spaced_figures(text))
 
 
 def _cleaner_figure(claim: str, refs: Sequence[SentenceRef], ctx: _Context) -> str:
     """A spaced-out figure the claim copied from one version ("70 870 million") replaced by
     the form another version of the same statement gives ("$ 870 million")."""
-    for match in _SPACED_FIGURE.finditer(claim):
-        tail = match.group().split()[-1]
+    for figure in spaced_figures(claim):
+        tail = figure.split()[-1]
         for unit in ctx.units:
             if unit in refs or not re.search(rf"\$\s?{tail}\b", unit.text):
                 continue
-            if _SPACED_FIGURE.search(unit.text) is None and word_support(claim, unit.text) >= 0.4:
-                return claim.replace(match.group(), f"${tail}")
+            if not spaced_figures(unit.text) and word_support(claim, unit.text) >= 0.4:
+                return claim.replace(figure, f"${tail}")
     return claim
 
 

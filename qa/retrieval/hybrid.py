@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.metadata import asked_header_line
+from index.normalize import spaced_figures
 from index.store import PassageStore
 from index.types import Passage
 from qa.retrieval.lexical import BM25Index, fingerprint
@@ -18,6 +20,8 @@ __all__ = ["HybridRetriever", "load_lexical", "mmr_select", "reciprocal_rank_fus
 # Passages written but not yet visible (an ingestion in progress) can crowd the dense results;
 # the dense query asks for up to this many more to make up for them.
 _MAX_OVERFETCH = 500
+# Header lines (byline, dateline) are among an article's first lines.
+_HEADER_LINES = 3
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
@@ -133,6 +137,10 @@ class HybridRetriever:
         )
         passages: dict[str, Passage] = {h.passage.id: h.passage for h in dense}
         passages.update({p.id: p for p, _ in lexical if p.id not in passages})
+        headers = self._header_passages(query, sources)
+        passages.update({p.id: p for p in headers if p.id not in passages})
+        for p in headers:
+            fused.setdefault(p.id, 0.0)
         vectors = {h.passage.id: h.vector for h in dense}
         missing = [pid for pid in passages if pid not in vectors]
         vectors.update(self.store.vectors(missing))
@@ -143,9 +151,23 @@ class HybridRetriever:
             return []
         matrix = np.stack([vectors[pid] for pid in ids])
         scores = np.array([fused[pid] for pid in ids])
-        chosen = mmr_select(scores / scores.max(), matrix, k, self.mmr_lambda)
+        chosen = self._headers_first(
+            [ids.index(p.id) for p in headers if p.id in vectors], matrix @ qvec, k
+        )
+        rest = [i for i in range(len(ids)) if i not in chosen]
+        if rest and len(chosen) < k:
+            picked = mmr_select(
+                scores[rest] / max(scores.max(), 1e-9),
+                matrix[rest],
+                k - len(chosen),
+                self.mmr_lambda,
+            )
+            chosen += [rest[i] for i in picked]
         similarity = matrix @ matrix.T
         names = np.array([passages[pid].source for pid in ids])
+        chosen = self._with_cleaner_version(
+            chosen, [passages[pid].text for pid in ids], scores, similarity, names
+        )
         results = []
         for i in chosen:
             p = passages[ids[i]]
@@ -177,3 +199,68 @@ class HybridRetriever:
                 )
             )
         return results
+
+    def _header_passages(self, query: str, sources: Collection[str] | None) -> list[Passage]:
+        """For a question about articles' header lines (`asked_header_line`: "Who wrote the
+        story?"), the opening passages holding such a line; none for other questions. Such
+        a line shares no words with the question, so neither search ranks it. (A scan of the
+        visible passages' openings, for header questions only.)"""
+        holds = asked_header_line(query)
+        if holds is None:
+            return []
+        return [
+            p
+            for p in self.lexical.passages
+            if p.position == 0
+            and (sources is None or p.source in sources)
+            and any(holds(line) for line in p.text.splitlines()[:_HEADER_LINES])
+        ]
+
+    def _with_cleaner_version(
+        self,
+        chosen: list[int],
+        texts: list[str],
+        scores: np.ndarray,
+        similarity: np.ndarray,
+        names: np.ndarray,
+    ) -> list[int]:
+        """`chosen` (indices into `texts`, best first), where the best passage has a garbled
+        figure ("70 870 million": `spaced_figures`) and a version in another file states
+        fewer such figures ("$ 870 million"): that version takes the place of the last
+        passage chosen when it ranks above it (fused `scores`), so the answer can give the
+        clean figure. The versions are the same evidence (similarity at least
+        `duplicate_similarity`), one translated worse; MMR alone keeps only one of them.
+        Only the best passage, the one the question is most about, brings in its version:
+        a lower one would displace a passage the question may need more."""
+        if len(chosen) < 2:
+            return chosen
+        i = chosen[0]
+        garbled = len(spaced_figures(texts[i]))
+        if garbled:
+            cleaner = [
+                j
+                for j in range(len(texts))
+                if j not in chosen
+                and names[j] != names[i]
+                and similarity[i, j] >= self.duplicate_similarity
+                and self._same_story(str(names[i]), str(names[j]))
+                and len(spaced_figures(texts[j])) < garbled
+                and scores[j] > scores[chosen[-1]]
+            ]
+            if cleaner:
+                return [*chosen[:-1], max(cleaner, key=lambda j: float(similarity[i, j]))]
+        return chosen
+
+    def _same_story(self, a: str, b: str) -> bool:
+        """Are files `a` and `b` known versions of one story (or is nothing known)?"""
+        info_a, info_b = self.articles.get(a), self.articles.get(b)
+        if info_a is None or info_a.version_group is None:
+            return True
+        return info_b is not None and info_b.version_group == info_a.version_group
+
+    @staticmethod
+    def _headers_first(candidates: list[int], similarity: np.ndarray, k: int) -> list[int]:
+        """The header passages that go first: the `k // 2` (at least one) most similar to
+        the question, so the rest of the context still serves the story it names."""
+        ranked = sorted(candidates, key=lambda i: -float(similarity[i]))
+        return ranked[: max(1, k // 2)] if k > 0 else []

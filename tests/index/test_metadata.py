@@ -9,7 +9,7 @@ import pytest
 
 from index.errors import BadSourceError
 from index.loader import load_source, load_sources, parse_source
-from index.metadata import is_byline, is_dateline, text_metadata
+from index.metadata import asked_header_line, is_byline, is_dateline, text_metadata
 
 from conftest import ROOT, SEEDS
 
@@ -93,3 +93,21 @@ def test_header_lines_are_told_apart_from_sentences() -> None:
     assert is_dateline("Aalphabet’s San Francisco (Reuters), the biggest AI Scale client")
     assert is_dateline("TROMSO (Reuters) - The plant")
     assert not is_dateline("Five sources familiar with the matter told Reuters that")
+
+
+@pytest.mark.parametrize(
+    ("question", "header"),
+    [
+        ("who is the first author listed on the reuters story", is_byline),
+        ("Which reporters are credited on the piece?", is_byline),
+        ("Who co-wrote the report with Kenrick Cai?", is_byline),
+        ("What is the dateline of the story?", is_dateline),
+        ("Where was the Reuters story filed from?", is_dateline),
+        ("Who wrote to Scale AI's customers?", is_byline),  # asks who wrote: a byline too
+        ("Which news agency reported the story?", None),
+        ("Who is Scale AI's CEO?", None),
+        ("Where is Alexander Wang going?", None),
+    ],
+)
+def test_questions_about_header_lines_are_told_apart(question: str, header: object) -> None:
+    assert asked_header_line(question) is header

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.normalize import match_key, normalize, tokens
+from index.normalize import match_key, normalize, spaced_figures, tokens
 
 
 @pytest.mark.parametrize(
@@ -92,3 +92,16 @@ def test_match_key_keeps_different_amounts_apart() -> None:
     assert match_key("$200 million") != match_key("$150 million")
     assert match_key("14.5") != match_key("145")
     assert match_key("49%") != match_key("49")
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("revenue of 70 870 million in 2024", ["70 870"]),
+        ("The scale of $ 870 million in 2024", []),
+        ("about $ 150 million last year, 49 % of the shares", []),
+        ("1 200 trainers and 3 400 labelers", ["1 200", "3 400"]),
+    ],
+)
+def test_spaced_figures_are_the_split_ones(text: str, found: list[str]) -> None:
+    assert spaced_figures(text) == found

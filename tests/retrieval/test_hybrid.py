@@ -89,6 +89,38 @@ def test_exact_copies_are_reported_not_repeated(
     assert top.source in twins and set(top.corroborated_by) >= twins - {top.source}
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["who is the first author listed on the reuters story", "Where was the story filed from?"],
+)
+def test_a_header_question_gets_the_opening_holding_the_header(
+    hybrid: HybridRetriever, question: str
+) -> None:
+    # Neither search ranks "By Anne Tong, ..." for these words; the header lines are facts.
+    results = hybrid.retrieve(question)
+    assert len(results) == hybrid.k
+    assert results[0].position == 0 and results[0].text.startswith("By Anne Tong")
+    others = hybrid.retrieve("Who is Scale AI's CEO?")
+    assert all(not r.text.startswith("By Anne Tong") for r in others[:1])
+
+
+def test_a_garbled_figure_brings_in_the_version_stating_it_cleanly(
+    hybrid: HybridRetriever,
+) -> None:
+    # 003 says "70 870 million" and ranks first; 004 says "$ 870 million" and MMR would drop
+    # it as a near-duplicate. The clean version takes the last place.
+    results = hybrid.retrieve("What was Scale AI's revenue in 2024?")
+    assert len(results) == hybrid.k
+    texts = [normalize(r.text) for r in results]
+    assert "70 870 million" in texts[0]
+    assert any("$870 million" in t and "70 870" not in t for t in texts[1:])
+    clean = HybridRetriever(hybrid.store, hybrid.lexical, duplicate_similarity=1.01)
+    assert not any(
+        "$870 million" in normalize(r.text)
+        for r in clean.retrieve("What was Scale AI's revenue in 2024?")
+    ), "without near-duplicates there is nothing to swap in"
+
+
 def test_reciprocal_rank_fusion() -> None:
     fused = reciprocal_rank_fusion([["a", "b"], ["b", "c"]], k=60)
     assert fused == pytest.approx({"a": 1 / 61, "b": 1 / 62 + 1 / 61, "c": 1 / 62})
