@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -19,7 +19,7 @@ import snowballstemmer
 from rapidfuzz import fuzz, process
 
 from index.chunker import sentence_spans
-from index.metadata import is_byline, is_dateline
+from index.metadata import asked_header_line
 from index.normalize import tokens
 from qa.answer.grounding import context_names, entity_found, question_entities
 from qa.answer.verification import figures
@@ -31,6 +31,7 @@ __all__ = [
     "covers_question",
     "focus_passages",
     "is_asked_header",
+    "leans_on_previous",
     "passage_sentences",
     "restates_question",
     "score_sentences",
@@ -71,7 +72,7 @@ def score_sentences(
     overlap = [shared_words(q_words, _words_and_joins(t)) for t in texts]
     asked = question_entities(question, context_names([p.text for p in passages], question))
     named = [sum(entity_found(e, t) for e in asked) / len(asked) if asked else 0.0 for t in texts]
-    header = _header_line(question)
+    header = asked_header_line(question)
     score = [
         float(vectors[k + 1] @ vectors[0])
         + 0.5 * (overlap[k] / len(q_words) if q_words else 0.0)
@@ -86,25 +87,11 @@ _MIN_FUZZY_CHARS = 6  # 5-letter words one letter apart are often other words (c
 _FUZZY_RATIO = 80.0
 
 
-_ASKS_AUTHORS = re.compile(r"\b(byline|authors?|who (?:co-?)?wrote|co-?wrote|written by)\b", re.I)
-_ASKS_DATELINE = re.compile(r"\b(dateline|datelined)\b|\bwhere\b.{0,60}\bfiled\b", re.I)
-
-
-def _header_line(question: str) -> Callable[[str], bool] | None:
-    """The kind of article header line a question asks about (a byline for its authors, a
-    dateline for where it was filed), or None. Header lines are facts of the article too."""
-    if _ASKS_AUTHORS.search(question):
-        return is_byline
-    if _ASKS_DATELINE.search(question):
-        return is_dateline
-    return None
-
-
 def is_asked_header(sentence: str, question: str) -> bool:
     """True when `sentence` is the header line `question` asks about: the byline for "who
     wrote ...", the dateline for "where was it filed". Such a line answers the question
     without sharing its words ("By Anne Tong and Crystal Hu" for "Who wrote the story?")."""
-    header = _header_line(question)
+    header = asked_header_line(question)
     return header is not None and header(sentence)
 
 
@@ -201,9 +188,11 @@ def compact_passages(
 
     A sentence stays when its relevance (`score_sentences`) is at least `keep_ratio` times the
     best sentence's in the whole context; each passage keeps at least its best sentence, and
-    kept sentences stay in order. A sentence an earlier passage already shows (neighbouring
-    passages overlap by a sentence, and the versions repeat each other) is not shown again; a
-    passage left with nothing new gets empty text. `keep_ratio=0` keeps everything.
+    kept sentences stay in order. A kept sentence that leans on the one before it (a
+    quotation whose speaker that one names, a pronoun: `leans_on_previous`) keeps it too.
+    A sentence an earlier passage already shows (neighbouring passages overlap by a
+    sentence, and the versions repeat each other) is not shown again; a passage left with
+    nothing new gets empty text. `keep_ratio=0` keeps everything.
     """
     if keep_ratio <= 0 or not passages:
         return list(passages)
@@ -219,14 +208,30 @@ def compact_passages(
             compacted.append(p)
             continue
         best = max(mine, key=lambda k: scored.score[k])
+        chosen = {k for k in mine if k == best or scored.score[k] >= cutoff}
+        chosen |= {k - 1 for k in chosen if k - 1 in mine and leans_on_previous(scored.text[k])}
         kept = []
         for k in mine:
             flat = " ".join(scored.text[k].split())
-            if (k == best or scored.score[k] >= cutoff) and flat not in shown:
+            if k in chosen and flat not in shown:
                 shown.add(flat)
                 kept.append(flat)
         compacted.append(p.model_copy(update={"text": " ".join(kept)}))
     return compacted
+
+
+_OPENS_WITH_QUOTE = re.compile(r"^\s*[\"“”‘']")
+_SAYS = re.compile(r"\b(said|says|say|told|added|according to|wrote|stated)\b", re.I)
+_OPENS_WITH_PRONOUN = re.compile(r"^\s*(he|she|it|they|his|her|its|their|this|these)\b", re.I)
+
+
+def leans_on_previous(sentence: str) -> bool:
+    """Does `sentence` need the one before it to be understood? A quotation that does not
+    say who speaks ("“Neutrality is no longer optional.”", after "… said Jonathan Siddharth,
+    CEO of Turing.") or a sentence opening with a pronoun ("He will join Meta.")."""
+    if _OPENS_WITH_QUOTE.match(sentence) and not _SAYS.search(sentence):
+        return True
+    return bool(_OPENS_WITH_PRONOUN.match(sentence))
 
 
 def focus_passages(

@@ -10,6 +10,7 @@ from qa.answer.context import (
     compact_passages,
     covers_question,
     focus_passages,
+    leans_on_previous,
     restates_question,
 )
 from qa.types import RetrievedPassage
@@ -55,6 +56,39 @@ def test_a_sentence_is_shown_once(embedder: Embedder) -> None:
     assert sum(t.count("$ 150 million") for t in texts) == 1
     assert "$ 150 million" in texts[0] and texts[2] == ""
     assert [(p.start, p.end) for p in out] == [(p.start, p.end) for p in [first, second, third]]
+
+
+QUOTED = (
+    "Handshake saw demand triple. \u201cRates are up,\u201d said Jonathan Siddharth, CEO of"
+    " Turing. \u201cThe big labs see that neutrality is no longer optional.\u201d"
+    " Labelbox expects new revenue."
+)
+
+
+def test_a_kept_quotation_keeps_the_sentence_naming_its_speaker(embedder: Embedder) -> None:
+    (out,) = compact_passages(
+        "Which CEO said that neutrality is no longer optional for AI labs?",
+        [_p(QUOTED)],
+        embedder.encode_documents,
+    )
+    assert "neutrality" in out.text and "Jonathan Siddharth" in out.text
+    assert "Handshake" not in out.text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "leans"),
+    [
+        ("\u201cThe big labs see that neutrality is no longer optional.\u201d", True),
+        ('"Demand tripled overnight."', True),
+        ("He will take a senior role at Meta.", True),
+        ("Its revenue was $ 870 million.", True),
+        ("\u201cDemand tripled,\u201d said Garrett Lord.", False),
+        ("Google planned to pay $200 million.", False),
+        ("Then it said nothing.", False),
+    ],
+)
+def test_sentences_that_lean_on_the_one_before(sentence: str, leans: bool) -> None:
+    assert leans_on_previous(sentence) is leans
 
 
 HEADED = (
