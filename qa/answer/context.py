@@ -63,7 +63,8 @@ class ScoredSentences:
 def score_sentences(
     question: str, passages: Sequence[RetrievedPassage], embed: Embed
 ) -> ScoredSentences:
-    """Split the passages into sentences and score each one's relevance to `question`."""
+    """Split the passages into sentences and score each one's relevance to `question`; a
+    sentence leaning on the one before (`leans_on_previous`) counts the entities it names."""
     units = passage_sentences(passages)
     owner = [i for i, _ in units]
     texts = [text for _, text in units]
@@ -71,7 +72,13 @@ def score_sentences(
     q_words = set(tokens(question))
     overlap = [shared_words(q_words, _words_and_joins(t)) for t in texts]
     asked = question_entities(question, context_names([p.text for p in passages], question))
-    named = [sum(entity_found(e, t) for e in asked) / len(asked) if asked else 0.0 for t in texts]
+    # A sentence that leans on the one before ("The search giant ...", "He ...") names what
+    # that one names.
+    spans = [
+        f"{texts[k - 1]} {t}" if k > 0 and owner[k - 1] == owner[k] and leans_on_previous(t) else t
+        for k, t in enumerate(texts)
+    ]
+    named = [sum(entity_found(e, t) for e in asked) / len(asked) if asked else 0.0 for t in spans]
     header = asked_header_line(question)
     score = [
         float(vectors[k + 1] @ vectors[0])
@@ -222,13 +229,18 @@ def compact_passages(
 
 _OPENS_WITH_QUOTE = re.compile(r"^\s*[\"“”‘']")
 _SAYS = re.compile(r"\b(said|says|say|told|added|according to|wrote|stated)\b", re.I)
-_OPENS_WITH_PRONOUN = re.compile(r"^\s*(he|she|it|they|his|her|its|their|this|these)\b", re.I)
+_OPENS_WITH_PRONOUN = re.compile(
+    r"^\s*(he|she|it|they|his|her|its|their|this|these"
+    r"|the\s+(?:[\w-]+\s+)?(?:company|firm|startup|giant|group|maker|agency|lab))\b",
+    re.I,
+)
 
 
 def leans_on_previous(sentence: str) -> bool:
     """Does `sentence` need the one before it to be understood? A quotation that does not
     say who speaks ("“Neutrality is no longer optional.”", after "… said Jonathan Siddharth,
-    CEO of Turing.") or a sentence opening with a pronoun ("He will join Meta.")."""
+    CEO of Turing.") or a sentence opening with a pronoun or with a description standing
+    for a name ("He will join Meta.", "The search giant held talks with rivals.")."""
     if _OPENS_WITH_QUOTE.match(sentence) and not _SAYS.search(sentence):
         return True
     return bool(_OPENS_WITH_PRONOUN.match(sentence))

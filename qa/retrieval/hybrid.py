@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from index.metadata import asked_header_line
-from index.normalize import spaced_figures
+from index.normalize import spaced_figures, tokens
 from index.store import PassageStore
 from index.types import Passage
 from qa.retrieval.lexical import BM25Index, fingerprint
@@ -22,6 +22,22 @@ __all__ = ["HybridRetriever", "load_lexical", "mmr_select", "reciprocal_rank_fus
 _MAX_OVERFETCH = 500
 # Header lines (byline, dateline) are among an article's first lines.
 _HEADER_LINES = 3
+
+
+# Content words just before a figure say what it measures ("increased revenue of 70 870").
+_FIGURE_WINDOW = 2
+
+
+def _asks_about_figure(query: str, text: str) -> bool:
+    """Does `query` name what a garbled figure of `text` measures: one of the last
+    `_FIGURE_WINDOW` content words before it ("revenue" in "increased revenue of 70 870
+    million")?"""
+    wanted = set(tokens(query))
+    for figure in spaced_figures(text):
+        before = tokens(text[: text.find(figure)])[-_FIGURE_WINDOW:]
+        if wanted & set(before):
+            return True
+    return False
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
@@ -166,7 +182,7 @@ class HybridRetriever:
         similarity = matrix @ matrix.T
         names = np.array([passages[pid].source for pid in ids])
         chosen = self._with_cleaner_version(
-            chosen, [passages[pid].text for pid in ids], scores, similarity, names
+            query, chosen, [passages[pid].text for pid in ids], scores, similarity, names
         )
         results = []
         for i in chosen:
@@ -218,6 +234,7 @@ class HybridRetriever:
 
     def _with_cleaner_version(
         self,
+        query: str,
         chosen: list[int],
         texts: list[str],
         scores: np.ndarray,
@@ -230,13 +247,14 @@ class HybridRetriever:
         passage chosen when it ranks above it (fused `scores`), so the answer can give the
         clean figure. The versions are the same evidence (similarity at least
         `duplicate_similarity`), one translated worse; MMR alone keeps only one of them.
-        Only the best passage, the one the question is most about, brings in its version:
-        a lower one would displace a passage the question may need more."""
+        Only the best passage, the one the question is most about, brings in its version,
+        and only when the question asks about the garbled figure (`_asks_about_figure`): a
+        lower one would displace a passage the question may need more."""
         if len(chosen) < 2:
             return chosen
         i = chosen[0]
         garbled = len(spaced_figures(texts[i]))
-        if garbled:
+        if garbled and _asks_about_figure(query, texts[i]):
             cleaner = [
                 j
                 for j in range(len(texts))
