@@ -12,9 +12,40 @@ __all__ = ["figures", "resembles_a_figure_in", "word_support"]
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 
 
+# Words that state a multiple: a figure as much as "3" is ("demand tripled", "threefold").
+_MULTIPLES = {
+    "double": "x2",
+    "doubled": "x2",
+    "doubles": "x2",
+    "doubling": "x2",
+    "twofold": "x2",
+    "two-fold": "x2",
+    "twice": "x2",
+    "triple": "x3",
+    "tripled": "x3",
+    "triples": "x3",
+    "tripling": "x3",
+    "threefold": "x3",
+    "three-fold": "x3",
+    "quadrupled": "x4",
+    "fourfold": "x4",
+    "four-fold": "x4",
+    "halved": "x0.5",
+}
+_TIMES = re.compile(r"\b(two|three|four|five|ten|\d+) times\b", re.I)
+_TIMES_WORDS = {"two": "x2", "three": "x3", "four": "x4", "five": "x5", "ten": "x10"}
+
+
 def figures(text: str) -> set[str]:
-    """The numbers of a text, commas and leading zeros removed ("$1,000" -> "1000")."""
-    return {n.lstrip("0") or "0" for n in _DIGITS.findall(text.replace(",", ""))}
+    """The numbers of a text, commas and leading zeros removed ("$1,000" -> "1000"), and the
+    multiples it states, marked "x" ("tripled", "threefold", "3 times" -> "x3")."""
+    found = {n.lstrip("0") or "0" for n in _DIGITS.findall(text.replace(",", ""))}
+    found |= {_MULTIPLES[w] for w in re.findall(r"[\w-]+", text.lower()) if w in _MULTIPLES}
+    for m in _TIMES.finditer(text):
+        n = m.group(1).lower()
+        found.add(_TIMES_WORDS.get(n, f"x{n}"))
+        found.discard(n.lstrip("0"))  # "3 times" states a multiple, not a count
+    return found
 
 
 def word_support(sentence: str, passage: str) -> float:

@@ -95,6 +95,12 @@ def test_question_entities_leave_out_roles_and_alternatives() -> None:
     assert question_entities("Was it OpenAI's CFO or its CEO?", NAMES) == []
 
 
+def test_a_multiple_must_be_the_one_stated() -> None:
+    said = "\u201cAfter the news, our demand has increased threefold overnight,\u201d said Lord."
+    assert numbers_found("Handshake's demand increased three times over.", said)
+    assert not numbers_found("Handshake's CEO said demand doubled.", said)
+
+
 def test_numbers_must_be_stated_or_be_a_sum_or_difference() -> None:
     both = ARTICLE[1] + " " + ARTICLE[4]
     assert numbers_found("about $200 million", ARTICLE[1])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from qa.answer import figures, resembles_a_figure_in, split_cited, word_support
 
 from conftest import CONTEXT
@@ -9,6 +11,19 @@ from conftest import CONTEXT
 
 def test_figures_drop_commas_and_leading_zeros() -> None:
     assert figures("$1,000 and 049 % of 14.5 billion") == {"1000", "49", "14.5"}
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Demand increased threefold overnight.", {"x3"}),
+        ("Demand tripled; sales rose 3 times.", {"x3"}),
+        ("Handshake's CEO said demand doubled.", {"x2"}),
+        ("Revenue was twice that, two times more than 2023.", {"x2", "2023"}),
+    ],
+)
+def test_figures_hold_the_multiples_a_text_states(text: str, found: set[str]) -> None:
+    assert figures(text) == found
 
 
 def test_word_support_is_the_share_of_words_found() -> None:
