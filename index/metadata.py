@@ -54,11 +54,21 @@ def is_dateline(line: str) -> bool:
 
 
 # Questions about the article's header lines rather than the story it tells.
+# "the story", "this Reuters report" (not "the story's CEO", nor a verb "report").
+_STORY = r"(the|this|that)\s+(?:\w+\s+)?(story|article|report|piece|dispatch)\b(?!['’]s)"
 _ASKS_AUTHORS = re.compile(
-    r"\b(byline|authors?|reporters?|journalists?|who (?:co-?)?wrote|co-?wrote|written by)\b",
+    r"\b(byline|authors?|authored|reporters?|journalists?|writers?|who (?:co-?)?wrote"
+    r"|co-?wrote|written by|credited)\b"
+    rf"|\bwho\b.{{0,20}}\b(reported|filed|penned)\b.{{0,20}}\b{_STORY}",
     re.I,
 )
-_ASKS_DATELINE = re.compile(r"\b(dateline|datelined)\b|\bwhere\b.{0,60}\bfiled\b", re.I)
+_ASKS_DATELINE = re.compile(
+    r"\b(dateline|datelined)\b|\bwhere\b.{0,60}\bfiled\b"
+    rf"|\b(where|which city|what city|what place)\b.{{0,40}}\b{_STORY}.{{0,30}}"
+    r"\b(from|originate[sd]?|come from|filed|written|dated)\b"
+    rf"|\b(which|what) (city|place|location)\b.{{0,40}}\b(filed|datelined)\b",
+    re.I,
+)
 
 
 def asked_header_line(question: str) -> Callable[[str], bool] | None:

@@ -44,7 +44,11 @@ _HAS_YEAR = re.compile(
     r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|"
     r"july|august|september|october|november|december|monday|tuesday|"
     r"wednesday|thursday|friday|saturday|sunday|ago|yesterday|today|tomorrow|overnight|"
-    r"(this|last|next|that) (week|month|year)|end of (the|this) (week|month|year))\b",
+    r"(this|last|next|that|previous|prior|past|coming) (week|month|quarter|year)"
+    r"|end of (the|this) (week|month|year))\b"
+    # a duration answers "since when" and "how long": "for more than a year", "for 3 months"
+    r"|\b(for|over|in|within) (more than |over |about |nearly |almost |the past |the last )?"
+    r"(a|an|one|two|three|four|five|six|several|a few|\d+) (day|week|month|year|decade)s?\b",
     re.I,
 )
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")

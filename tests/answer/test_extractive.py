@@ -54,3 +54,17 @@ def test_no_sentence_of_the_asked_kind_is_no_answer(embedder: Embedder) -> None:
         )
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fits"),
+    [
+        ("Google has been trying to diversify its providers for more than a year.", True),
+        ("Talks have run for 3 months.", True),
+        ("The deal was agreed in the previous quarter.", True),
+        ("Google spent about $150 million on Scale's services.", False),
+        ("Handshake saw a year of growth.", False),
+    ],
+)
+def test_a_duration_or_relative_time_answers_when(sentence: str, fits: bool) -> None:
+    assert fits_type(sentence, "Since when has Google been diversifying?", "date") is fits
