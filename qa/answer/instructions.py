@@ -55,8 +55,8 @@ _QUESTION_START = re.compile(
 # Words before the command itself: "Please ...", "And then ...", "From now on, ...".
 _LEAD_IN = re.compile(
     r"^(?:(?:please|pls|kindly|now|also|then|and|so|just|ok|okay|finally|lastly|next|plus"
-    r"|instead|first|always|never|only|do not|don'?t|from now on|from here on"
-    r"|going forward)\b[\s,]*)+",
+    r"|instead|first|afterwards|after that|always|never|only|do not|don'?t|from now on"
+    r"|from here on|going forward)\b[\s,]*)+",
     re.I,
 )
 # "[admin]", "### ...", "P.S.", a list's "1.", or a short label ending in ":" or "!"
@@ -142,9 +142,9 @@ _VERBS = _words(
     break bypass cease cite comply compose confirm continue convert copy create delete
     disable disregard draw dump echo emulate enable end enter execute follow forget format
     generate go ignore imagine include insert insist keep leave let make mention obey omit
-    output override paste pose prefix prepend pretend print produce put quit refuse remember
+    output override paste pose prefix prepend pretend print produce put quit quote refuse remember
     remove repeat reply reset respond reveal rewrite roleplay role-play run say send show
-    simulate sing skip speak spell start stay stop switch talk tell translate treat try
+    sign simulate sing skip speak spell start stay stop switch talk tell translate treat try
     unlock use write answer drop give list name describe explain summarise summarize
     identify find compare provide visit click"""
 )
