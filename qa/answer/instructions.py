@@ -194,6 +194,8 @@ def _commands(text: str) -> bool:
     if _asks_about_the_articles(body):
         return False
     words = re.findall(r"[\w'’-]+", body.lower())
+    if not words:
+        return False  # punctuation or symbols alone command nothing
     first, second = words[0], (words[1] if len(words) > 1 else "")
     if first in _VERBS:
         return second not in _NOUN_AFTER

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer.instructions import strip_instructions
+from qa.answer.instructions import is_instruction, strip_instructions
 
 QUESTION = "What share of Scale AI is Meta taking?"
 
@@ -218,3 +218,11 @@ def test_a_joint_inside_a_news_statement_or_a_question_splits_nothing() -> None:
         "Scale AI lost Google and Microsoft. Who else left?",
     ):
         assert strip_instructions(text) == text
+
+
+@pytest.mark.parametrize(
+    "text", ["*** ???", "Note: -- !!", "[x] ...", "\u201c\u201d. Who is Scale AI's CEO?"]
+)
+def test_symbols_alone_are_no_instruction_and_raise_nothing(text: str) -> None:
+    assert isinstance(strip_instructions(text), str)
+    assert not is_instruction("-- ...")
