@@ -18,6 +18,7 @@ __all__ = [
     "asked_header_line",
     "extract_html",
     "is_byline",
+    "is_credit_line",
     "is_dateline",
     "text_metadata",
 ]
@@ -53,6 +54,20 @@ def is_dateline(line: str) -> bool:
     return bool(_DATELINE.match(line) or _AGENCY_NEAR_START.match(line.strip()))
 
 
+_CREDIT = re.compile(
+    r"^\W*(©|\(c\)\s|copyright\b)"
+    r"|\b(not been edited|syndicat\w*|auto-?generated|reporting by|editing by)\b",
+    re.I,
+)
+
+
+def is_credit_line(line: str) -> bool:
+    """True for a credit line closing an article: "© Thomson Reuters 2025", "(This story has
+    not been edited by the NDTV staff and is auto-generated from a syndicated feed.)",
+    "(Reporting by Anne Tong; Editing by Jamie Freed)" (at most 40 words)."""
+    return len(line.split()) <= 40 and bool(_CREDIT.search(line))
+
+
 # Questions about the article's header lines rather than the story it tells.
 # "the story", "this Reuters report" (not "the story's CEO", nor a verb "report").
 _STORY = r"(the|this|that)\s+(?:\w+\s+)?(story|article|report|piece|dispatch)\b(?!['’]s)"
@@ -71,15 +86,25 @@ _ASKS_DATELINE = re.compile(
 )
 
 
+_ASKS_CREDIT = re.compile(
+    r"\b(copyright\w*|syndicat\w*|edited|editing|credit line|published by|publisher)\b"
+    r"|\b(which|what) (outlet|news ?site|website|newspaper)\b",
+    re.I,
+)
+
+
 def asked_header_line(question: str) -> Callable[[str], bool] | None:
-    """The test for the article header line `question` asks about (`is_byline` for its
-    authors: "Who wrote the story?", "Who is the first author listed?"; `is_dateline` for
-    where it was filed), or None for a question about the story itself. Header lines are
-    facts of the article too, though they share no words with such questions."""
+    """The test for the article header or credit line `question` asks about (`is_byline`
+    for its authors: "Who wrote the story?", "Who is the first author listed?";
+    `is_dateline` for where it was filed; `is_credit_line` for its copyright holder or
+    whether it was edited), or None for a question about the story itself. These lines
+    are facts of the article too, though they share no words with such questions."""
     if _ASKS_AUTHORS.search(question):
         return is_byline
     if _ASKS_DATELINE.search(question):
         return is_dateline
+    if _ASKS_CREDIT.search(question):
+        return is_credit_line
     return None
 
 

@@ -20,7 +20,8 @@ __all__ = ["HybridRetriever", "load_lexical", "mmr_select", "reciprocal_rank_fus
 # Passages written but not yet visible (an ingestion in progress) can crowd the dense results;
 # the dense query asks for up to this many more to make up for them.
 _MAX_OVERFETCH = 500
-# Header lines (byline, dateline) are among an article's first lines.
+# Header lines (byline, dateline) are among an article's first lines, credit lines among
+# its last.
 _HEADER_LINES = 3
 
 
@@ -217,20 +218,28 @@ class HybridRetriever:
         return results
 
     def _header_passages(self, query: str, sources: Collection[str] | None) -> list[Passage]:
-        """For a question about articles' header lines (`asked_header_line`: "Who wrote the
-        story?"), the opening passages holding such a line; none for other questions. Such
-        a line shares no words with the question, so neither search ranks it. (A scan of the
-        visible passages' openings, for header questions only.)"""
+        """For a question about articles' header or credit lines (`asked_header_line`: "Who
+        wrote the story?", "Who holds its copyright?"), the opening and closing passages
+        holding such a line; none for other questions. Such a line shares no words with the
+        question, so neither search ranks it. (A scan of the visible passages, for these
+        questions only.)"""
         holds = asked_header_line(query)
         if holds is None:
             return []
-        return [
-            p
-            for p in self.lexical.passages
-            if p.position == 0
-            and (sources is None or p.source in sources)
-            and any(holds(line) for line in p.text.splitlines()[:_HEADER_LINES])
-        ]
+        last: dict[str, int] = {}
+        for p in self.lexical.passages:
+            last[p.source] = max(last.get(p.source, 0), p.position)
+        found = []
+        for p in self.lexical.passages:
+            if sources is not None and p.source not in sources:
+                continue
+            lines = p.text.splitlines()
+            ends = lines[:_HEADER_LINES] if p.position == 0 else []
+            if p.position == last[p.source] and p.position > 0:
+                ends = lines[-_HEADER_LINES:]
+            if any(holds(line) for line in ends):
+                found.append(p)
+        return found
 
     def _with_cleaner_version(
         self,

@@ -9,7 +9,13 @@ import pytest
 
 from index.errors import BadSourceError
 from index.loader import load_source, load_sources, parse_source
-from index.metadata import asked_header_line, is_byline, is_dateline, text_metadata
+from index.metadata import (
+    asked_header_line,
+    is_byline,
+    is_credit_line,
+    is_dateline,
+    text_metadata,
+)
 
 from conftest import ROOT, SEEDS
 
@@ -109,6 +115,9 @@ def test_header_lines_are_told_apart_from_sentences() -> None:
         ("Which city does the Reuters story come from?", is_dateline),
         ("Where did the article originate?", is_dateline),
         ("What city was the report datelined?", is_dateline),
+        ("Who holds the copyright of the story?", is_credit_line),
+        ("Was the article edited by the site's staff?", is_credit_line),
+        ("Which outlet ran the story?", is_credit_line),
         ("Which news agency reported the story?", None),
         ("Where did Google report its results from?", None),
         ("Where is the story's CEO from?", None),
@@ -118,3 +127,27 @@ def test_header_lines_are_told_apart_from_sentences() -> None:
 )
 def test_questions_about_header_lines_are_told_apart(question: str, header: object) -> None:
     assert asked_header_line(question) is header
+
+
+@pytest.mark.parametrize(
+    ("line", "credit"),
+    [
+        ("© Thomson Writers 2025", True),
+        ("Copyright 2025 Reuters", True),
+        (
+            "(This story has not been edited by NDTV staff and is auto-generated from a"
+            " syndicated feed.)",
+            True,
+        ),
+        ("(Reporting by Anne Tong; Editing by Jamie Freed)", True),
+        ("Google spent about $ 150 million last year, sources said.", False),
+        (
+            "Scale AI edited its terms and copyrighted its tools last year, said one of five"
+            " sources familiar with the matter who asked not to be named because the talks are"
+            " private and the terms could change before any deal is signed by both sides",
+            False,
+        ),
+    ],
+)
+def test_credit_lines_are_told_apart(line: str, credit: bool) -> None:
+    assert is_credit_line(line) is credit

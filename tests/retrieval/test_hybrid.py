@@ -104,6 +104,15 @@ def test_a_header_question_gets_the_opening_holding_the_header(
     assert all(not r.text.startswith("By Anne Tong") for r in others[:1])
 
 
+def test_a_copyright_question_gets_the_closing_passage_holding_the_credit_line(
+    hybrid: HybridRetriever,
+) -> None:
+    results = hybrid.retrieve("Who holds the copyright of the story?")
+    assert "\u00a9 Thomson Writers 2025" in results[0].text
+    last = max(p.position for p in hybrid.lexical.passages if p.source == results[0].source)
+    assert results[0].position == last
+
+
 def test_a_garbled_figure_brings_in_the_version_stating_it_cleanly(
     hybrid: HybridRetriever,
 ) -> None:
