@@ -68,27 +68,30 @@ def is_credit_line(line: str) -> bool:
     return len(line.split()) <= 40 and bool(_CREDIT.search(line))
 
 
-# Questions about the article's header lines rather than the story it tells.
-# "the story", "this Reuters report" (not "the story's CEO", nor a verb "report").
+# Questions about the article's header or credit lines rather than the story it tells. The
+# words that may also be about the news ("authors", "edited", "copyright", "filed") count
+# only beside the article itself: "the story", "this Reuters report" (not "the story's
+# CEO", nor a verb "report").
 _STORY = r"(the|this|that)\s+(?:\w+\s+)?(story|article|report|piece|dispatch)\b(?!['’]s)"
 _ASKS_AUTHORS = re.compile(
-    r"\b(byline|authors?|authored|reporters?|journalists?|writers?|who (?:co-?)?wrote"
-    r"|co-?wrote|written by|credited)\b"
-    rf"|\bwho\b.{{0,20}}\b(reported|filed|penned)\b.{{0,20}}\b{_STORY}",
+    r"\bbyline\b"
+    r"|\b(authors?|authored|reporters?|journalists?|writers?|credited|wrote|written"
+    rf"|co-?wrote)\b.{{0,30}}\b{_STORY}"
+    rf"|\bwho\b.{{0,20}}\b(reported|penned)\b.{{0,20}}\b{_STORY}"
+    rf"|\b{_STORY}.{{0,30}}\b(authors?|authored|written|wrote|reporters?|journalists?"
+    r"|writers?|credited)\b",
     re.I,
 )
 _ASKS_DATELINE = re.compile(
-    r"\b(dateline|datelined)\b|\bwhere\b.{0,60}\bfiled\b"
+    r"\b(dateline|datelined)\b|\bwhere\b.{0,60}\bfiled from\b"
     rf"|\b(where|which city|what city|what place)\b.{{0,40}}\b{_STORY}.{{0,30}}"
-    r"\b(from|originate[sd]?|come from|filed|written|dated)\b"
-    rf"|\b(which|what) (city|place|location)\b.{{0,40}}\b(filed|datelined)\b",
+    r"\b(from|originate[sd]?|filed|written|dated)\b",
     re.I,
 )
-
-
 _ASKS_CREDIT = re.compile(
-    r"\b(copyright\w*|syndicat\w*|edited|editing|credit line|published by|publisher)\b"
-    r"|\b(which|what) (outlet|news ?site|website|newspaper)\b",
+    r"\b(copyright\w*|syndicat\w*|edited|published|publisher|outlet|website|newspaper)\b"
+    rf".{{0,40}}\b{_STORY}"
+    rf"|\b{_STORY}.{{0,40}}\b(copyright\w*|syndicat\w*|edited|published|publisher)\b",
     re.I,
 )
 

@@ -25,7 +25,7 @@ _QUOTES = str.maketrans(
 _CURRENCY_GAP = re.compile(r"([$€£])\s+(?=\d)")
 _PERCENT_GAP = re.compile(r"(?<=\d)\s+(%|percent\b)", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
-_SPACED_FIGURE = re.compile(r"\d+ \d{3}\b")
+_SPACED_FIGURE = re.compile(r"(?<![\w.,])\d{1,3}(?: \d{3})+\b")
 _WORD = re.compile(r"[$€£]?\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:['-][^\W\d_]+)*", re.UNICODE)
 
 STOPWORDS = frozenset(

@@ -56,7 +56,7 @@ class Conflict:
 
 def _salient(text: str) -> tuple[frozenset[str], frozenset[str]]:
     words = set(tokens(text, drop_stopwords=False))
-    values = {n for n in figures(text) if not _YEAR.match(n)}
+    values = {n for n in figures(text) if not _YEAR.match(n) and not n.startswith("x")}
     return frozenset(words & _ROLES), frozenset(values)
 
 

@@ -230,7 +230,8 @@ def compact_passages(
 _OPENS_WITH_QUOTE = re.compile(r"^\s*[\"“”‘']")
 _SAYS = re.compile(r"\b(said|says|say|told|added|according to|wrote|stated)\b", re.I)
 _OPENS_WITH_PRONOUN = re.compile(
-    r"^\s*(he|she|it|they|his|her|its|their|this|these"
+    r"^\s*(he|she|it|they|his|her|its|their"
+    r"|(?:this|these)(?!\s+(?:year|week|month|quarter|morning|time)\b)"
     r"|the\s+(?:[\w-]+\s+)?(?:company|firm|startup|giant|group|maker|agency|lab))\b",
     re.I,
 )

@@ -28,7 +28,7 @@ _NUMBER_Q = re.compile(
     r"valuation|revenue)|by how much)\b",
     re.I,
 )
-_DATE_Q = re.compile(r"^\s*(when|in what year|what year|which year|since when)\b", re.I)
+_DATE_Q = re.compile(r"^\s*(when|in what year|what year|which year|since when|how long)\b", re.I)
 _NAME_Q = re.compile(r"^\s*(who|whom|whose)\b", re.I)
 _YES_NO_Q = re.compile(
     r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I
@@ -45,9 +45,13 @@ _HAS_YEAR = re.compile(
     r"july|august|september|october|november|december|monday|tuesday|"
     r"wednesday|thursday|friday|saturday|sunday|ago|yesterday|today|tomorrow|overnight|"
     r"(this|last|next|that|previous|prior|past|coming) (week|month|quarter|year)"
-    r"|end of (the|this) (week|month|year))\b"
-    # a duration answers "since when" and "how long": "for more than a year", "for 3 months"
-    r"|\b(for|over|in|within) (more than |over |about |nearly |almost |the past |the last )?"
+    r"|end of (the|this) (week|month|year))\b",
+    re.I,
+)
+# A duration answers "since when" and "how long": "for more than a year", "for 3 months".
+_SINCE_WHEN_Q = re.compile(r"^\s*(since when|how long)\b", re.I)
+_DURATION = re.compile(
+    r"\b(for|over|in|within) (more than |over |about |nearly |almost |the past |the last )?"
     r"(a|an|one|two|three|four|five|six|several|a few|\d+) (day|week|month|year|decade)s?\b",
     re.I,
 )
@@ -72,6 +76,8 @@ def fits_type(sentence: str, question: str, wanted: AnswerType) -> bool:
     if wanted == "number":
         return bool(_HAS_NUMBER.search(sentence))
     if wanted == "date":
+        if _SINCE_WHEN_Q.match(question) and _DURATION.search(sentence):
+            return True
         return bool(_HAS_YEAR.search(sentence))
     if wanted == "name":
         asked = {w.lower() for w in re.findall(r"\w+", question)}

@@ -77,14 +77,14 @@ _AUTHORITY = re.compile(
     re.I,
 )
 _OVERRIDE = re.compile(
-    r"system prompt|developer mode|dev mode|jailbr[eo]ak|do anything now|\bDAN\b"
+    r"system prompt|developer mode|dev mode|jailbr[eo]ak|do anything now|(?-i:\bDAN\b)"
     r"|\b(previous|prior|above|earlier|preceding|original|initial) (rules|instructions"
     r"|guidelines|directives|prompts?)\b|\b(rules|instructions) (above|so far)\b"
-    r"|^new (rules?|instructions?|task|orders|directives?)\b",
+    r"|^new (instructions?|task|orders|directives?)\b",
     re.I,
 )
 _ADDRESS = re.compile(
-    r"\b(you|your|yours|yourself|yourselves)\b"
+    r"\b(you|your|yours|yourself|yourselves)\b(?![.\-]\w)"
     r"|\b(the|this|dear|hey) (assistant|chat ?bot|bot|ai|llm|language model|model|system)"
     r"(?=\s*([:,;!]|$|(must|should|shall|needs? to|has to|is to|cannot|can'?t|won'?t|always"
     r"|never|only|(will|may|can|is) (now|not|no longer))\b))"
@@ -146,10 +146,12 @@ _VERBS = _words(
     generate go ignore imagine include insert insist keep leave let make mention obey omit
     output override paste pose prefix prepend pretend print produce put quit quote refuse remember
     remove repeat reply reset respond reveal rewrite roleplay role-play run say send show
-    sign simulate sing skip speak spell start stay stop switch talk tell translate treat try
+    simulate sing skip speak spell start stay stop switch talk tell translate treat try
     unlock use write answer drop give list name describe explain summarise summarize
     identify find compare provide visit click"""
 )
+# Commands whose first word alone is often a noun ("Sign language ...").
+_PHRASAL_VERBS = frozenset({("sign", "off"), ("sign", "every"), ("back", "off")})
 # Commands that ask about the articles when what they ask for is named: "Tell me who ...",
 # "Name the CEOs ...", "List Scale AI's rivals", "Explain why ..." (not "Tell me a joke").
 _REQUESTS = _words(
@@ -158,7 +160,8 @@ _REQUESTS = _words(
 )
 _NOUN_AFTER = _words("of is was are were has had have will would could may might")
 _ASKED_FOR = re.compile(
-    rf"^(?:(?:me|us)\s+)?(?:(?:{_WH}|the|all|both|each|whether|if|about)\b|(?-i:[A-Z][a-z]))",
+    rf"^(?:(?:me|us|out)\s+)?(?:(?:{_WH}|the|all|both|each|whether|if|about)\b"
+    r"|(?-i:[A-Z][a-z]))",
     re.I,
 )
 
@@ -170,6 +173,8 @@ def is_instruction(sentence: str) -> bool:
     "[admin] …", "Citations are disabled.". A question is one only when it addresses the
     assistant and sets the form or the rules aside ("Could you reply in French?")."""
     text = sentence.strip()
+    if not re.search(r"\w", text):
+        return False  # punctuation or symbols alone command nothing
     if text.endswith("?"):
         return bool(_ADDRESS.search(text)) and bool(_FORM.search(text) or _SET_ASIDE.search(text))
     label = _LABEL.match(text)
@@ -199,6 +204,8 @@ def _commands(text: str) -> bool:
     first, second = words[0], (words[1] if len(words) > 1 else "")
     if first in _VERBS:
         return second not in _NOUN_AFTER
+    if (first, second) in _PHRASAL_VERBS:
+        return True
     return second in {"me", "us"} and not first.endswith(("s", "ed"))
 
 
@@ -241,7 +248,7 @@ def _asked_after_instruction(sentence: str) -> str:
         return sentence
     for joint in _JOINT.finditer(sentence):
         rest = sentence[joint.end() :].strip()
-        if rest and _is_question(rest) and not is_instruction(rest):
+        if re.search(r"\w", rest) and _is_question(rest) and not is_instruction(rest):
             return rest[0].upper() + rest[1:]
     return sentence
 

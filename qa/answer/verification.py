@@ -32,7 +32,7 @@ _MULTIPLES = {
     "four-fold": "x4",
     "halved": "x0.5",
 }
-_TIMES = re.compile(r"\b(two|three|four|five|ten|\d+) times\b", re.I)
+_TIMES = re.compile(r"(?<![\d.,])\b(two|three|four|five|ten|\d+(?:\.\d+)?) times\b", re.I)
 _TIMES_WORDS = {"two": "x2", "three": "x3", "four": "x4", "five": "x5", "ten": "x10"}
 
 
@@ -44,7 +44,8 @@ def figures(text: str) -> set[str]:
     for m in _TIMES.finditer(text):
         n = m.group(1).lower()
         found.add(_TIMES_WORDS.get(n, f"x{n}"))
-        found.discard(n.lstrip("0"))  # "3 times" states a multiple, not a count
+        if len(re.findall(rf"(?<![\d.]){re.escape(n)}(?![\d.])", text)) == 1:
+            found.discard(n.lstrip("0"))  # "3 times" states a multiple, not a count
     return found
 
 

@@ -129,7 +129,9 @@ class HybridRetriever:
         self, query: str, k: int | None = None, sources: Collection[str] | None = None
     ) -> list[RetrievedPassage]:
         """The best `k` passages for `query`, best first; only from the files in `sources`
-        (file names) when given.
+        (file names) when given. For a question about the articles' header or credit lines,
+        the passages holding such a line come first (`_header_passages`), whatever their
+        scores.
 
         Each passage carries `score` (its reciprocal-rank-fusion score, about 0.01 to 0.03),
         `dense_score` (cosine similarity of passage and query, -1 to 1) and `bm25_score`
@@ -235,8 +237,8 @@ class HybridRetriever:
                 continue
             lines = p.text.splitlines()
             ends = lines[:_HEADER_LINES] if p.position == 0 else []
-            if p.position == last[p.source] and p.position > 0:
-                ends = lines[-_HEADER_LINES:]
+            if p.position == last[p.source]:
+                ends = ends + lines[-_HEADER_LINES:]
             if any(holds(line) for line in ends):
                 found.append(p)
         return found
@@ -286,8 +288,8 @@ class HybridRetriever:
         return info_b is not None and info_b.version_group == info_a.version_group
 
     @staticmethod
-    def _headers_first(candidates: list[int], similarity: np.ndarray, k: int) -> list[int]:
+    def _headers_first(candidates: list[int], relevance: np.ndarray, k: int) -> list[int]:
         """The header passages that go first: the `k // 2` (at least one) most similar to
         the question, so the rest of the context still serves the story it names."""
-        ranked = sorted(candidates, key=lambda i: -float(similarity[i]))
+        ranked = sorted(candidates, key=lambda i: -float(relevance[i]))
         return ranked[: max(1, k // 2)] if k > 0 else []

@@ -88,6 +88,7 @@ def test_a_kept_quotation_keeps_the_sentence_naming_its_speaker(embedder: Embedd
         ("The search giant held talks with rivals this week.", True),
         ("The company declined to comment.", True),
         ("The deal values Scale AI at $29 billion.", False),
+        ("This year revenue rose.", False),
     ],
 )
 def test_sentences_that_lean_on_the_one_before(sentence: str, leans: bool) -> None:

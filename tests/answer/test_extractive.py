@@ -66,5 +66,10 @@ def test_no_sentence_of_the_asked_kind_is_no_answer(embedder: Embedder) -> None:
         ("Handshake saw a year of growth.", False),
     ],
 )
-def test_a_duration_or_relative_time_answers_when(sentence: str, fits: bool) -> None:
+def test_a_duration_or_relative_time_answers_since_when(sentence: str, fits: bool) -> None:
     assert fits_type(sentence, "Since when has Google been diversifying?", "date") is fits
+
+
+def test_a_duration_is_no_date_for_in_what_year() -> None:
+    assert not fits_type("Talks have run for 3 years.", "In what year was it founded?", "date")
+    assert fits_type("Talks have run for 3 years.", "How long have talks run?", "date")

@@ -20,6 +20,8 @@ def test_figures_drop_commas_and_leading_zeros() -> None:
         ("Demand tripled; sales rose 3 times.", {"x3"}),
         ("Handshake's CEO said demand doubled.", {"x2"}),
         ("Revenue was twice that, two times more than 2023.", {"x2", "2023"}),
+        ("Revenue grew 1.5 times.", {"x1.5"}),
+        ("Sales rose 3 times to 3 million.", {"x3", "3"}),
     ],
 )
 def test_figures_hold_the_multiples_a_text_states(text: str, found: set[str]) -> None:

@@ -109,7 +109,13 @@ def test_header_lines_are_told_apart_from_sentences() -> None:
         ("Who co-wrote the report with Kenrick Cai?", is_byline),
         ("What is the dateline of the story?", is_dateline),
         ("Where was the Reuters story filed from?", is_dateline),
-        ("Who wrote to Scale AI's customers?", is_byline),  # asks who wrote: a byline too
+        ("Who wrote to Scale AI's customers?", None),
+        ("Which authors sued OpenAI?", None),
+        ("How many journalists were killed in Gaza?", None),
+        ("Who is credited with inventing the transformer?", None),
+        ("Did Meta violate copyright law?", None),
+        ("Which publisher did Penguin acquire?", None),
+        ("Where was the lawsuit filed?", None),
         ("Who reported the story for Reuters?", is_byline),
         ("Which writers are credited on the Reuters piece?", is_byline),
         ("Which city does the Reuters story come from?", is_dateline),
@@ -142,9 +148,9 @@ def test_questions_about_header_lines_are_told_apart(question: str, header: obje
         ("(Reporting by Anne Tong; Editing by Jamie Freed)", True),
         ("Google spent about $ 150 million last year, sources said.", False),
         (
-            "Scale AI edited its terms and copyrighted its tools last year, said one of five"
-            " sources familiar with the matter who asked not to be named because the talks are"
-            " private and the terms could change before any deal is signed by both sides",
+            "Scale AI said its syndicated data feeds and its editing tools are sold to dozens"
+            " of customers, including government agencies, carmakers and the biggest labs that"
+            " build generative models, and that it expects to keep all of them after the deal",
             False,
         ),
     ],

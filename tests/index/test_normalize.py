@@ -101,6 +101,8 @@ def test_match_key_keeps_different_amounts_apart() -> None:
         ("The scale of $ 870 million in 2024", []),
         ("about $ 150 million last year, 49 % of the shares", []),
         ("1 200 trainers and 3 400 labelers", ["1 200", "3 400"]),
+        ("a 1 000 000 budget", ["1 000 000"]),
+        ("the A320 100 times, in 2025 100 people", []),
     ],
 )
 def test_spaced_figures_are_the_split_ones(text: str, found: list[str]) -> None:

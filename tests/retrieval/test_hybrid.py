@@ -101,7 +101,7 @@ def test_a_header_question_gets_the_opening_holding_the_header(
     assert len(results) == hybrid.k
     assert results[0].position == 0 and results[0].text.startswith("By Anne Tong")
     others = hybrid.retrieve("Who is Scale AI's CEO?")
-    assert all(not r.text.startswith("By Anne Tong") for r in others[:1])
+    assert all(not r.text.startswith("By Anne Tong") for r in others)
 
 
 def test_a_copyright_question_gets_the_closing_passage_holding_the_credit_line(
