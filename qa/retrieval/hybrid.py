@@ -170,10 +170,36 @@ class HybridRetriever:
             return []
         matrix = np.stack([vectors[pid] for pid in ids])
         scores = np.array([fused[pid] for pid in ids])
-        chosen = self._headers_first(
-            [ids.index(p.id) for p in headers if p.id in vectors], matrix @ qvec, k
+        header_rows = [ids.index(p.id) for p in headers if p.id in vectors]
+        chosen = self._choose(header_rows, scores, matrix, matrix @ qvec, k)
+        similarity = matrix @ matrix.T
+        names = np.array([passages[pid].source for pid in ids])
+        chosen = self._with_cleaner_version(
+            query, chosen, [passages[pid].text for pid in ids], scores, similarity, names
         )
-        rest = [i for i in range(len(ids)) if i not in chosen]
+        return [
+            self._retrieved(
+                passages[ids[i]],
+                score=float(fused[ids[i]]),
+                dense_score=float(matrix[i] @ qvec),
+                bm25_score=float(bm25.get(ids[i], 0.0)),
+                twins={str(t) for t in names[(similarity[i] >= self.duplicate_similarity)]},
+            )
+            for i in chosen
+        ]
+
+    def _choose(
+        self,
+        header_rows: list[int],
+        scores: np.ndarray,
+        matrix: np.ndarray,
+        relevance: np.ndarray,
+        k: int,
+    ) -> list[int]:
+        """Rows of the `k` passages to return: the header passages first (`_headers_first`),
+        then MMR over the rest by fused `scores`."""
+        chosen = self._headers_first(header_rows, relevance, k)
+        rest = [i for i in range(len(scores)) if i not in chosen]
         if rest and len(chosen) < k:
             picked = mmr_select(
                 scores[rest] / max(scores.max(), 1e-9),
@@ -182,42 +208,43 @@ class HybridRetriever:
                 self.mmr_lambda,
             )
             chosen += [rest[i] for i in picked]
-        similarity = matrix @ matrix.T
-        names = np.array([passages[pid].source for pid in ids])
-        chosen = self._with_cleaner_version(
-            query, chosen, [passages[pid].text for pid in ids], scores, similarity, names
+        return chosen
+
+    def _retrieved(
+        self,
+        p: Passage,
+        *,
+        score: float,
+        dense_score: float,
+        bm25_score: float,
+        twins: set[str],
+    ) -> RetrievedPassage:
+        """A chosen passage with its scores, its article's metadata and the other files
+        holding a near-duplicate of it (`twins`, known versions only when versions are
+        known: a related story quoting the same sentence is no version)."""
+        twins.discard(p.source)
+        info = self.articles.get(p.source)
+        if info is not None and info.version_group is not None:
+            twins = {
+                t
+                for t in twins
+                if (other := self.articles.get(t)) and other.version_group == info.version_group
+            }
+        return RetrievedPassage(
+            id=p.id,
+            source=p.source,
+            start=p.start,
+            end=p.end,
+            text=p.text,
+            position=p.position,
+            score=score,
+            dense_score=dense_score,
+            bm25_score=bm25_score,
+            corroborated_by=sorted(twins),
+            title=info.title if info else None,
+            date=info.date if info else None,
+            version_group=info.version_group if info else None,
         )
-        results = []
-        for i in chosen:
-            p = passages[ids[i]]
-            near = (similarity[i] >= self.duplicate_similarity) & (names != p.source)
-            twins = {str(s) for s in names[near]}
-            info = self.articles.get(p.source)
-            if info is not None and info.version_group is not None:
-                # Known versions only: a related story quoting the same sentence is no version.
-                twins = {
-                    t
-                    for t in twins
-                    if (other := self.articles.get(t)) and other.version_group == info.version_group
-                }
-            results.append(
-                RetrievedPassage(
-                    id=p.id,
-                    source=p.source,
-                    start=p.start,
-                    end=p.end,
-                    text=p.text,
-                    position=p.position,
-                    score=float(fused[ids[i]]),
-                    dense_score=float(matrix[i] @ qvec),
-                    bm25_score=float(bm25.get(p.id, 0.0)),
-                    corroborated_by=sorted(twins),
-                    title=info.title if info else None,
-                    date=info.date if info else None,
-                    version_group=info.version_group if info else None,
-                )
-            )
-        return results
 
     def _header_passages(self, query: str, sources: Collection[str] | None) -> list[Passage]:
         """For a question about articles' header or credit lines (`asked_header_line`: "Who
