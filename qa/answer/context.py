@@ -54,10 +54,12 @@ class ScoredSentences:
     text: list[str]
     # cosine similarity to the question + half the question-word share + a quarter of the
     # share of the question's entities the sentence names (respellings included) + a half
-    # for the header line the question asks about (a byline, a dateline)
+    # for the header or credit line the question asks about (a byline, a dateline, a ©)
     score: list[float]
     overlap: list[int]  # question content words the sentence holds (or a respelling of)
     vectors: np.ndarray  # one unit vector per sentence
+    # does the sentence lean on the one before it in its passage (`leans_on_previous`)?
+    leans: list[bool]
 
 
 def score_sentences(
@@ -74,10 +76,10 @@ def score_sentences(
     asked = question_entities(question, context_names([p.text for p in passages], question))
     # A sentence that leans on the one before ("The search giant ...", "He ...") names what
     # that one names.
-    spans = [
-        f"{texts[k - 1]} {t}" if k > 0 and owner[k - 1] == owner[k] and leans_on_previous(t) else t
-        for k, t in enumerate(texts)
+    leans = [
+        k > 0 and owner[k - 1] == owner[k] and leans_on_previous(t) for k, t in enumerate(texts)
     ]
+    spans = [f"{texts[k - 1]} {t}" if leans[k] else t for k, t in enumerate(texts)]
     named = [sum(entity_found(e, t) for e in asked) / len(asked) if asked else 0.0 for t in spans]
     header = asked_header_line(question)
     score = [
@@ -87,7 +89,7 @@ def score_sentences(
         + (0.5 if header is not None and header(texts[k]) else 0.0)
         for k in range(len(texts))
     ]
-    return ScoredSentences(owner, texts, score, overlap, vectors[1:])
+    return ScoredSentences(owner, texts, score, overlap, vectors[1:], leans)
 
 
 _MIN_FUZZY_CHARS = 6  # 5-letter words one letter apart are often other words (court, count)
@@ -95,9 +97,11 @@ _FUZZY_RATIO = 80.0
 
 
 def is_asked_header(sentence: str, question: str) -> bool:
-    """True when `sentence` is the header line `question` asks about: the byline for "who
-    wrote ...", the dateline for "where was it filed". Such a line answers the question
-    without sharing its words ("By Anne Tong and Crystal Hu" for "Who wrote the story?")."""
+    """True when `sentence` is the header or credit line `question` asks about
+    (`asked_header_line`): the byline for "who wrote the story", the dateline for "where
+    was it filed from", the credit line for "who holds its copyright". Such a line answers
+    the question without sharing its words ("By Anne Tong and Crystal Hu" for "Who wrote
+    the story?")."""
     header = asked_header_line(question)
     return header is not None and header(sentence)
 
@@ -216,7 +220,7 @@ def compact_passages(
             continue
         best = max(mine, key=lambda k: scored.score[k])
         chosen = {k for k in mine if k == best or scored.score[k] >= cutoff}
-        chosen |= {k - 1 for k in chosen if k - 1 in mine and leans_on_previous(scored.text[k])}
+        chosen |= {k - 1 for k in chosen if scored.leans[k]}
         kept = []
         for k in mine:
             flat = " ".join(scored.text[k].split())
