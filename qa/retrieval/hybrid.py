@@ -222,14 +222,8 @@ class HybridRetriever:
         """A chosen passage with its scores, its article's metadata and the other files
         holding a near-duplicate of it (`twins`, known versions only when versions are
         known: a related story quoting the same sentence is no version)."""
-        twins.discard(p.source)
+        twins = {t for t in twins if t != p.source and self._same_story(p.source, t)}
         info = self.articles.get(p.source)
-        if info is not None and info.version_group is not None:
-            twins = {
-                t
-                for t in twins
-                if (other := self.articles.get(t)) and other.version_group == info.version_group
-            }
         return RetrievedPassage(
             id=p.id,
             source=p.source,
