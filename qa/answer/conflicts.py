@@ -12,7 +12,7 @@ import numpy as np
 from index.normalize import tokens
 from qa.answer.context import passage_sentences
 from qa.answer.markers import split_cited
-from qa.answer.verification import figures
+from qa.answer.verification import figures, is_multiple
 from qa.types import Citation, Embed, RetrievedPassage
 
 __all__ = ["Conflict", "find_conflicts", "flag_conflicts"]
@@ -56,7 +56,7 @@ class Conflict:
 
 def _salient(text: str) -> tuple[frozenset[str], frozenset[str]]:
     words = set(tokens(text, drop_stopwords=False))
-    values = {n for n in figures(text) if not _YEAR.match(n) and not n.startswith("x")}
+    values = {n for n in figures(text) if not _YEAR.match(n) and not is_multiple(n)}
     return frozenset(words & _ROLES), frozenset(values)
 
 

@@ -19,7 +19,7 @@ from itertools import combinations
 from rapidfuzz import fuzz
 
 from index.chunker import sentence_spans
-from qa.answer.verification import figures
+from qa.answer.verification import figures, is_multiple
 from qa.types import RetrievedPassage
 
 __all__ = [
@@ -327,7 +327,7 @@ def numbers_found(claim: str, text: str) -> bool:
     if not missing:
         return True
     derived = set()
-    for a, b in combinations(sorted(n for n in have if not n.startswith("x")), 2):
+    for a, b in combinations(sorted(n for n in have if not is_multiple(n)), 2):
         x, y = float(a), float(b)
         derived.update({_fmt(x + y), _fmt(abs(x - y))})
     return missing <= derived

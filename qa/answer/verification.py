@@ -7,7 +7,7 @@ import re
 
 from index.normalize import tokens
 
-__all__ = ["figures", "resembles_a_figure_in", "word_support"]
+__all__ = ["figures", "is_multiple", "resembles_a_figure_in", "word_support"]
 
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 
@@ -47,6 +47,11 @@ def figures(text: str) -> set[str]:
         if len(re.findall(rf"(?<![\d.]){re.escape(n)}(?![\d.])", text)) == 1:
             found.discard(n.lstrip("0"))  # "3 times" states a multiple, not a count
     return found
+
+
+def is_multiple(figure: str) -> bool:
+    """True for a multiple among `figures` ("x3" for "threefold"), not a number."""
+    return figure.startswith("x")
 
 
 def word_support(sentence: str, passage: str) -> float:
