@@ -164,6 +164,23 @@ class _Context:
         return self.asks_what and restates_question(claim, self.question)
 
     @cached_property
+    def topics(self) -> frozenset[str]:
+        """The question's entities that every context passage names: what the story is
+        about, which its sentences often leave unsaid ("Openai decided to back off a few
+        months ago", from Scale AI). A claim need not find them in its own sentence when the
+        question asks for a time, an amount or a yes/no; when it asks for a name, it must,
+        or another company's CEO would pass for the asked one's."""
+        if self.wanted not in ("date", "number", "yes/no"):
+            return frozenset()
+        return frozenset(
+            e for e in self.asked if all(entity_found(e, p.text) for p in self.passages)
+        )
+
+    def to_find(self, entities: Sequence[str]) -> list[str]:
+        """The claim's entities its sentences must name: all but the story's `topics`."""
+        return [e for e in entities if e not in self.topics]
+
+    @cached_property
     def asks_about_a_denial(self) -> bool:
         """Does the question ask what was denied, refused or not done ("What has Microsoft
         denied?")? Then only a sentence that denies something answers it. A yes/no question
@@ -354,7 +371,7 @@ def _supports(
     if not supported_by(
         claim,
         refs,
-        entities=entities,
+        entities=ctx.to_find(entities),
         asked=ctx.asked,
         window=ctx.window_text(refs),
         passage=ctx.passage_text(refs),
@@ -452,7 +469,11 @@ def _with_answer_type(grounded: list[_Grounded], ctx: _Context) -> tuple[list[_G
     ]
     if not candidates:
         return [g for g in grounded if g.refs][:1], False
-    k = max(candidates, key=lambda k: ctx.relevance(vec, k))
+    # The sentence that backs what the model said, when it holds the asked fact, answers
+    # about that event; another one may hold a time of something else ("on Friday").
+    backing = {(r.passage, r.start) for g in grounded for r in g.refs}
+    own = [k for k in candidates if (ctx.units[k].passage, ctx.units[k].start) in backing]
+    k = max(own or candidates, key=lambda k: ctx.relevance(vec, k))
     quoted = _Grounded(" ".join(ctx.units[k].text.split()), (ctx.units[k],), tuple(about), 1.0)
     return [quoted], True
 

@@ -357,3 +357,54 @@ def test_an_answer_picking_among_the_question_s_alternatives_is_kept(
 ) -> None:
     kept = check(raw, embedder, question=question, texts=STORY)
     assert kept is not None and kept.citations
+
+
+def test_the_story_s_subject_may_go_unsaid_in_a_when_answer_s_sentence(
+    embedder: Embedder,
+) -> None:
+    # Every passage names Scale AI; the sentence that answers leaves it unsaid.
+    texts = [
+        "Scale AI is losing customers. Openai decided to back off a few months ago, sources said.",
+        "Scale AI's revenue was $870 million in 2024.",
+    ]
+    checked = check(
+        "OpenAI decided to pull back from Scale AI a few months ago [1].",
+        embedder,
+        question="When did OpenAI decide to pull back from Scale AI?",
+        texts=texts,
+    )
+    assert checked is not None and checked.complete
+    assert checked.citations[0].text == (
+        "Openai decided to back off a few months ago, sources said."
+    )
+
+
+def test_the_story_s_subject_must_be_said_when_a_name_is_asked(embedder: Embedder) -> None:
+    texts = [
+        "Scale AI's CEO Alexander Wang is moving to Meta.",
+        "Scale AI's rivals see openings. His CEO, Manu Sharma, told Reuters Labelbox will grow.",
+    ]
+    checked = check(
+        "Manu Sharma is Scale AI's CEO [2].",
+        embedder,
+        question="Who is Scale AI's CEO?",
+        texts=texts,
+    )
+    assert checked is None
+
+
+def test_a_missing_time_comes_from_the_sentence_behind_the_claim(embedder: Embedder) -> None:
+    # Both sentences hold a time; the first is closer to the question, the second is the
+    # one the claim rests on.
+    texts = [
+        "The OpenAI CEO said on Friday that OpenAI would continue to work with Scale AI.",
+        "Openai withdrew from the scale a few months ago, though it spends less than Google.",
+    ]
+    checked = check(
+        "OpenAI withdrew from the scale [2].",
+        embedder,
+        question="When did OpenAI stop working with Scale AI?",
+        texts=texts,
+    )
+    assert checked is not None and checked.complete
+    assert "months ago" in checked.text and "Friday" not in checked.text
