@@ -18,6 +18,7 @@ from qa.answer.followups import (
     elliptical_rewrite,
     heuristic_rewrite,
     is_follow_up,
+    pronoun_rewrite,
     standalone_question,
 )
 from qa.answer.grounding import (
@@ -87,6 +88,7 @@ __all__ = [
     "numbers_found",
     "passage_sentences",
     "passage_units",
+    "pronoun_rewrite",
     "question_entities",
     "renumber",
     "resembles_a_figure_in",

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 from index.normalize import tokens
+from qa.answer.extractive import answer_type
 from qa.answer.grounding import ROLE_WORDS, times_found
 from qa.types import ChatTurn
 
@@ -15,6 +16,7 @@ __all__ = [
     "elliptical_rewrite",
     "heuristic_rewrite",
     "is_follow_up",
+    "pronoun_rewrite",
     "standalone_question",
 ]
 
@@ -181,12 +183,95 @@ def standalone_question(question: str, history: Sequence[ChatTurn]) -> str:
 def clean_rewrite(rewritten: str, question: str, history: Sequence[ChatTurn]) -> str:
     """The standalone question from a model's rewrite of a follow-up.
 
-    A small model sometimes answers instead of rewriting, or drops the question's words: such
-    a reply (or an empty or over-long one) gives way to `heuristic_rewrite`.
+    A small model sometimes answers instead of rewriting, drops the question's words, asks
+    another kind of question ("Did it respond?" -> "What did it respond?") or names nothing
+    the pronoun stood for: such a reply (or an empty or over-long one) gives way to
+    `pronoun_rewrite`, else `heuristic_rewrite`.
     """
     rewritten = re.sub(r"^(standalone question|question)\s*:\s*", "", rewritten.strip(), flags=re.I)
     rewritten = rewritten.strip().strip('"').strip()
     kept = set(tokens(question)) <= set(tokens(rewritten)) or rewritten.endswith("?")
-    if not rewritten or len(rewritten) > MAX_REWRITE_CHARS or not kept:
-        return heuristic_rewrite(question, history)
+    if (
+        not rewritten
+        or len(rewritten) > MAX_REWRITE_CHARS
+        or not kept
+        or _asks_otherwise(rewritten, question)
+        or _names_nothing_new(rewritten, question)
+    ):
+        return pronoun_rewrite(question, history) or heuristic_rewrite(question, history)
     return rewritten
+
+
+_OPENING = re.compile(r"^\W*(?:and|but|so|also|then)\b\W*", re.I)
+
+
+def _asks_otherwise(rewritten: str, question: str) -> bool:
+    """Does the rewrite ask for another kind of answer (`answer_type`) than the follow-up,
+    whose kind is plain from its first words?"""
+    wanted = answer_type(_OPENING.sub("", question))
+    return wanted != "any" and answer_type(rewritten) != wanted
+
+
+def _names_nothing_new(rewritten: str, question: str) -> bool:
+    """Does the rewrite of a follow-up with a pronoun name nothing the follow-up does not?"""
+    if not _pronouns(question):
+        return False
+    have = {n.lower() for n in _names(question)}
+    return all(n.lower() in have for n in _names(rewritten))
+
+
+# Pronouns a follow-up points back with: each one's person, and whether it is a possessive.
+_PRONOUNS = {
+    "it": ("it", False),
+    "its": ("it", True),
+    "he": ("he", False),
+    "him": ("he", False),
+    "his": ("he", True),
+    "she": ("she", False),
+    "they": ("they", False),
+    "them": ("they", False),
+    "their": ("they", True),
+}
+_PRONOUN = re.compile(rf"\b({'|'.join(_PRONOUNS)})\b", re.I)
+_ANY_NAME = re.compile(r"\b[\w-]*[A-Z][\w-]*(?:\s+[\w-]*[A-Z][\w-]*)*")
+_SHORT_REPLY_WORDS = 12
+# Capitalised words that open a reply without naming anything ("About $200 million.").
+_REPLY_OPENINGS = frozenset(["the", "a", "an", "yes", "no", "about", "in", "on", "around", "it"])
+
+
+def _pronouns(question: str) -> set[str]:
+    return {m.lower() for m in _PRONOUN.findall(question)}
+
+
+def pronoun_rewrite(question: str, history: Sequence[ChatTurn]) -> str | None:
+    """The follow-up with its pronoun replaced by what it points back to: the name a short
+    last reply gives ("xAI."), else the first name of the last user question ("Did it
+    respond to a request for comment?" after "Which Elon Musk company ...?" / "xAI." ->
+    "Did xAI respond to a request for comment?"). None when the follow-up has no pronoun,
+    pronouns of two kinds ("What does he expect it to ...?": which is which is not plain),
+    or nothing to point back to."""
+    if len({_PRONOUNS[p][0] for p in _pronouns(question)}) != 1:
+        return None
+    referent = _referent(history)
+    if referent is None:
+        return None
+
+    def replace(m: re.Match[str]) -> str:
+        return f"{referent}'s" if _PRONOUNS[m.group(1).lower()][1] else referent
+
+    return _PRONOUN.sub(replace, question)
+
+
+def _referent(history: Sequence[ChatTurn]) -> str | None:
+    """What a follow-up's pronoun points back to: the first name in a short last reply,
+    else in the last user question (roles and times left out)."""
+    reply = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    reply = re.sub(r"\[\d+\]", "", reply)
+    if len(reply.split()) <= _SHORT_REPLY_WORDS:
+        names = [m.group(0) for m in _ANY_NAME.finditer(reply)]
+        names = [n for n in names if n.split()[0].lower() not in _REPLY_OPENINGS]
+        if names:
+            return names[0]
+    last = next((t.content for t in reversed(history) if t.role == "user"), "")
+    names = [n for n in _names(last) if n.lower() not in ROLE_WORDS and not _is_time(n)]
+    return names[0] if names else None

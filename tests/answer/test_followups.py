@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer import clean_rewrite, elliptical_rewrite, heuristic_rewrite, is_follow_up
+from qa.answer import (
+    clean_rewrite,
+    elliptical_rewrite,
+    heuristic_rewrite,
+    is_follow_up,
+    pronoun_rewrite,
+)
 from qa.types import ChatTurn
 
 
@@ -72,3 +78,71 @@ def test_a_chain_of_elliptical_follow_ups_asks_the_last_full_question() -> None:
         ChatTurn(role="assistant", content="No."),
     ]
     assert elliptical_rewrite("And Google?", history) == "Did Google comment on the report?"
+
+
+def _turns(question: str, reply: str) -> list[ChatTurn]:
+    return [ChatTurn(role="user", content=question), ChatTurn(role="assistant", content=reply)]
+
+
+@pytest.mark.parametrize(
+    ("last", "reply", "question", "standalone"),
+    [
+        # The name a short reply gives is what the pronoun points back to.
+        (
+            "Which Elon Musk company also wants to stop working with Scale AI?",
+            "xAI.",
+            "Did it respond to a request for comment?",
+            "Did xAI respond to a request for comment?",
+        ),
+        (
+            "Who runs Handshake?",
+            "Garrett Lord [1].",
+            "What did he say?",
+            "What did Garrett Lord say?",
+        ),
+        # A reply naming nothing: the last question's first name.
+        (
+            "How much did Google plan to pay Scale AI this year?",
+            "About $200 million.",
+            "And how much did it spend last year?",
+            "And how much did Google spend last year?",
+        ),
+        (
+            "When was Scale AI founded?",
+            "In 2016.",
+            "What does it sell?",
+            "What does Scale AI sell?",
+        ),
+        ("Who leads Scale AI?", "Wang.", "What is his title?", "What is Wang's title?"),
+        # Two kinds of pronoun: which is which is not plain.
+        ("Which firm does Manu Sharma run?", "Labelbox.", "What does he expect it to earn?", None),
+        ("What happened next?", "The articles do not say.", "Did it end?", None),  # nothing named
+        ("Who runs Handshake?", "Garrett Lord.", "What about the deal?", None),  # no pronoun
+    ],
+)
+def test_a_pronoun_is_replaced_by_what_it_points_back_to(
+    last: str, reply: str, question: str, standalone: str | None
+) -> None:
+    assert pronoun_rewrite(question, _turns(last, reply)) == standalone
+
+
+def test_a_rewrite_asking_another_kind_of_question_gives_way() -> None:
+    history = _turns("Which Elon Musk company also wants to leave Scale AI?", "xAI.")
+    question = "Did it respond to a request for comment?"
+    # A yes/no follow-up rewritten as a what-question, by a small model.
+    asked_otherwise = "What did Elon Musk's company respond to a request for comment on?"
+    assert clean_rewrite(asked_otherwise, question, history) == (
+        "Did xAI respond to a request for comment?"
+    )
+    kept = "Did xAI respond to Reuters' request for comment?"
+    assert clean_rewrite(kept, question, history) == kept
+
+
+def test_a_rewrite_that_names_nothing_new_gives_way() -> None:
+    history = _turns("Did OpenAI stop working with Scale AI?", "It pulled back months ago.")
+    question = "Who at the company said it would still work with Scale?"
+    assert clean_rewrite(question, question, history) == (
+        "Who at the company said OpenAI would still work with Scale?"
+    )
+    named = "Who at OpenAI said OpenAI would still work with Scale?"
+    assert clean_rewrite(named, question, history) == named
