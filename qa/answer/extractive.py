@@ -71,10 +71,29 @@ def answer_type(question: str) -> AnswerType:
     return "any"
 
 
+# "How many sources ...?": a count in words is the answer when it counts the asked thing.
+_HOW_MANY = re.compile(r"^\s*how many\s+(?P<thing>[a-z]+)", re.I)
+_COUNT_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a dozen|several|a few"
+)
+
+
+def _counted(sentence: str, question: str) -> bool:
+    """True when the question asks how many of a thing and `sentence` counts that thing in
+    words ("How many sources ...?" and "Five sources said ..."), a word or two between."""
+    asked = _HOW_MANY.match(question)
+    if asked is None:
+        return False
+    thing = asked.group("thing").lower().rstrip("s")
+    return (
+        re.search(rf"\b(?:{_COUNT_WORDS})\s+(?:\S+\s+){{0,2}}?{thing}", sentence, re.I) is not None
+    )
+
+
 def fits_type(sentence: str, question: str, wanted: AnswerType) -> bool:
     """True when `sentence` holds an answer of the wanted kind (a name not in the question)."""
     if wanted == "number":
-        return bool(_HAS_NUMBER.search(sentence))
+        return bool(_HAS_NUMBER.search(sentence) or _counted(sentence, question))
     if wanted == "date":
         if _SINCE_WHEN_Q.match(question) and _DURATION.search(sentence):
             return True

@@ -73,3 +73,20 @@ def test_a_duration_or_relative_time_answers_since_when(sentence: str, fits: boo
 def test_a_duration_is_no_date_for_in_what_year() -> None:
     assert not fits_type("Talks have run for 3 years.", "In what year was it founded?", "date")
     assert fits_type("Talks have run for 3 years.", "How long have talks run?", "date")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "fits"),
+    [
+        ("Five sources familiar with the matter told Reuters.", "How many sources spoke?", True),
+        ("Wang moves to Meta with several employees.", "How many employees moved?", True),
+        ("Two of the sources said the deal was done.", "How many sources said so?", True),
+        # A count in words of something else, or for a question that asks no count.
+        ("One of the sources said Google will pay.", "How many employees moved?", False),
+        ("Five sources said so.", "How much did Google pay?", False),
+    ],
+)
+def test_a_count_in_words_answers_how_many_of_the_thing_it_counts(
+    sentence: str, question: str, fits: bool
+) -> None:
+    assert fits_type(sentence, question, "number") is fits
