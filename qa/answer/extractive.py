@@ -41,11 +41,24 @@ _HAS_NUMBER = re.compile(
     re.I,
 )
 _HAS_YEAR = re.compile(
-    r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|"
+    r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|june|"
     r"july|august|september|october|november|december|monday|tuesday|"
     r"wednesday|thursday|friday|saturday|sunday|ago|yesterday|today|tomorrow|overnight|"
     r"(this|last|next|that|previous|prior|past|coming) (week|month|quarter|year)"
     r"|end of (the|this) (week|month|year))\b",
+    re.I,
+)
+# The month, not the verb ("it may hurt"): capitalised, not opening the sentence.
+_MAY = re.compile(r"(?<![.!?]\s)(?<!^)\bMay\b")
+# A time told by another event: "before the deal", "after the news".
+_RELATIVE_TIME = re.compile(
+    r"\b(before|after|following|until|prior to) (the|its|this|that|their|his|her) \w+", re.I
+)
+# "How much of its revenue ...?": a share in words ("most", "the bigger part") answers it.
+_PROPORTION_Q = re.compile(r"^\s*how much of\b", re.I)
+_PROPORTION = re.compile(
+    r"\b(most|the majority|the bulk|the (bigger|biggest|larger|largest|greater) part"
+    r"|half|a third|a quarter|two thirds)\b",
     re.I,
 )
 # A duration answers "since when" and "how long": "for more than a year", "for 3 months".
@@ -93,11 +106,15 @@ def _counted(sentence: str, question: str) -> bool:
 def fits_type(sentence: str, question: str, wanted: AnswerType) -> bool:
     """True when `sentence` holds an answer of the wanted kind (a name not in the question)."""
     if wanted == "number":
+        if _PROPORTION_Q.match(question) and _PROPORTION.search(sentence):
+            return True
         return bool(_HAS_NUMBER.search(sentence) or _counted(sentence, question))
     if wanted == "date":
         if _SINCE_WHEN_Q.match(question) and _DURATION.search(sentence):
             return True
-        return bool(_HAS_YEAR.search(sentence))
+        return bool(
+            _HAS_YEAR.search(sentence) or _MAY.search(sentence) or _RELATIVE_TIME.search(sentence)
+        )
     if wanted == "name":
         asked = {w.lower() for w in re.findall(r"\w+", question)}
         return any(

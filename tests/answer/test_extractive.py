@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.embedder import Embedder
-from qa.answer.extractive import answer_type, extract_answer, fits_type
+from qa.answer.extractive import AnswerType, answer_type, extract_answer, fits_type
 
 from conftest import passages_of
 
@@ -90,3 +90,35 @@ def test_a_count_in_words_answers_how_many_of_the_thing_it_counts(
     sentence: str, question: str, fits: bool
 ) -> None:
     assert fits_type(sentence, question, "number") is fits
+
+
+@pytest.mark.parametrize(
+    ("sentence", "question", "wanted", "fits"),
+    [
+        (
+            "The scale was worth $ 14 billion before the deal.",
+            "When was it worth that?",
+            "date",
+            True,
+        ),
+        ("After the news, demand rose.", "When did demand rise?", "date", True),
+        ("Since its business is small, it may suffer a lot.", "When did it suffer?", "date", False),
+        (
+            "The bigger part of the revenue comes from model makers.",
+            "How much of its revenue comes from model makers?",
+            "number",
+            True,
+        ),
+        ("Most of it comes from model makers.", "How much of it comes from them?", "number", True),
+        ("Most of it comes from model makers.", "How much does it earn?", "number", False),
+    ],
+)
+def test_a_time_told_by_an_event_and_a_share_in_words_fit(
+    sentence: str, question: str, wanted: AnswerType, fits: bool
+) -> None:
+    assert fits_type(sentence, question, wanted) is fits
+
+
+def test_may_is_a_month_only_as_a_name() -> None:
+    assert fits_type("Llama shipped in May.", "When did Llama ship?", "date")
+    assert not fits_type("It may hurt a lot.", "When will it hurt?", "date")
