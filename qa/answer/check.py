@@ -25,6 +25,7 @@ from functools import cached_property
 
 import numpy as np
 
+from index.metadata import asked_header_line
 from index.normalize import normalize, spaced_figures, tokens
 from qa.answer.conflicts import flag_conflicts
 from qa.answer.context import restates_question
@@ -179,6 +180,13 @@ class _Context:
     def to_find(self, entities: Sequence[str]) -> list[str]:
         """The claim's entities its sentences must name: all but the story's `topics`."""
         return [e for e in entities if e not in self.topics]
+
+    def states_asked_header(self, refs: Sequence[SentenceRef]) -> bool:
+        """For a question about the article's own lines ("Who wrote the story?",
+        `asked_header_line`), is one of the sentences that line? A name elsewhere in the
+        story (a CEO it quotes) is not its author. True for any other question."""
+        header = asked_header_line(self.question)
+        return header is None or any(header(r.text) for r in refs)
 
     @cached_property
     def asks_about_a_denial(self) -> bool:
@@ -379,6 +387,8 @@ def _supports(
         return False
     if ctx.asks_about_a_denial and not negated(" ".join(r.text for r in refs)):
         return False  # a claim of absence needs support like any other
+    if not ctx.states_asked_header(refs):
+        return False
     if len(refs) > 1 and not all(entity_found(e, r.text) for e in entities for r in refs):
         # Two sentences join only figures about the same entities ("$200 million this
         # year" and "$150 million last year"), never one's entity to the other's figure.

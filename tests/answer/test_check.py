@@ -408,3 +408,29 @@ def test_a_missing_time_comes_from_the_sentence_behind_the_claim(embedder: Embed
     )
     assert checked is not None and checked.complete
     assert "months ago" in checked.text and "Friday" not in checked.text
+
+
+def test_a_byline_answer_names_only_who_the_byline_names(embedder: Embedder) -> None:
+    texts = [
+        "By Anne Tong and Crystal Hu\nGoogle plans to cut ties with Scale AI, sources said.",
+        "Handshake CEO Garrett Lord said demand tripled overnight.",
+    ]
+    checked = check(
+        "Anne Tong, Crystal Hu [1] and Garrett Lord [2].",
+        embedder,
+        question="Who are the reporters on this story?",
+        texts=texts,
+    )
+    assert checked is not None
+    assert "Anne Tong" in checked.text and "Garrett Lord" not in checked.text
+    assert all(c.text.startswith("By Anne Tong") for c in checked.citations)
+    # Not the author of the story: the CEO it quotes, from his own sentence.
+    assert (
+        check(
+            "Garrett Lord [2].",
+            embedder,
+            question="Who wrote the story?",
+            texts=texts,
+        )
+        is None
+    )
