@@ -23,6 +23,7 @@ from qa.answer.context import (
     covers_question,
     focus_passages,
     is_asked_header,
+    passage_sentences,
 )
 from qa.answer.extractive import extract_answer
 from qa.answer.followups import (
@@ -203,7 +204,7 @@ class AnswerChain:
             passages = self.retriever.retrieve(standalone, k=k)
         checked: CheckedAnswer | None = None
         usage = TokenUsage()
-        if self._relevant(passages):
+        if self._relevant(passages, standalone):
             with timer.stage("generate"):
                 context = self._context(standalone, passages)
                 raw, usage = yield from self._generate(standalone, context, stream=stream)
@@ -251,9 +252,13 @@ class AnswerChain:
             return True
         return judged_yes(reply.text)
 
-    def _relevant(self, passages: Sequence[RetrievedPassage]) -> bool:
-        """The gate: is anything retrieved close enough to the question to be worth a call?"""
-        return max((p.dense_score for p in passages), default=0.0) >= self.min_relevance
+    def _relevant(self, passages: Sequence[RetrievedPassage], question: str) -> bool:
+        """The gate: is anything retrieved close enough to the question to be worth a call?
+        A question about the article's own lines passes when a passage holds that line
+        (`is_asked_header`): "Where was the article datelined?" shares no meaning with it."""
+        if max((p.dense_score for p in passages), default=0.0) >= self.min_relevance:
+            return True
+        return any(is_asked_header(s, question) for _, s in passage_sentences(passages))
 
     def _generate(
         self, question: str, context: Sequence[RetrievedPassage], *, stream: bool

@@ -515,3 +515,15 @@ def test_a_sentence_saying_what_is_not_known_is_never_quoted_as_the_answer(
     quoted = pipeline.chain._quoted(question, [passage.model_copy(update={"text": said})])
     assert quoted is not None and "next week" in quoted.text  # the same sentence, said
     assert pipeline.chain._quoted(question, [passage.model_copy(update={"text": unclear})]) is None
+
+
+def test_a_question_about_the_dateline_passes_the_relevance_gate(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    # "Datelined" shares no meaning with the dateline itself: the gate lets it through on
+    # the line it asks about, and the quote answers when the model finds nothing.
+    chat = RecordingChat(responses=["NOT IN ARTICLES"])
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    answer = pipeline.ask("Where was the article datelined?")
+    assert chat.seen, "the model was asked"
+    assert not answer.refused and "San Francisco" in answer.answer

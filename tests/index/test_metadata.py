@@ -129,6 +129,9 @@ def test_header_lines_are_told_apart_from_sentences() -> None:
         ("Where is the story's CEO from?", None),
         ("Who is Scale AI's CEO?", None),
         ("Where is Alexander Wang going?", None),
+        ("Who is the first author listed?", is_byline),
+        ("Who is the lead reporter?", is_byline),
+        ("Who is the lead investor?", None),
     ],
 )
 def test_questions_about_header_lines_are_told_apart(question: str, header: object) -> None:
