@@ -74,7 +74,7 @@ def is_credit_line(line: str) -> bool:
 # CEO", nor a verb "report").
 _STORY = r"(the|this|that)\s+(?:\w+\s+)?(story|article|report|piece|dispatch)\b(?!['’]s)"
 _ASKS_AUTHORS = re.compile(
-    r"\bbyline\b|\b(first|lead|second|last)\s+(author|writer|reporter)\b"
+    r"\bbyline\b|\b(first|second|last)\s+(author|writer|reporter)\s+(listed|named|credited)\b"
     r"|\b(authors?|authored|reporters?|journalists?|writers?|credited|wrote|written"
     rf"|co-?wrote)\b.{{0,30}}\b{_STORY}"
     rf"|\bwho\b.{{0,20}}\b(reported|penned)\b.{{0,20}}\b{_STORY}"

@@ -177,8 +177,17 @@ class _Context:
             e for e in self.asked if all(entity_found(e, p.text) for p in self.passages)
         )
 
-    def to_find(self, entities: Sequence[str]) -> list[str]:
-        """The claim's entities its sentences must name: all but the story's `topics`."""
+    def to_find(self, entities: Sequence[str], refs: Sequence[SentenceRef]) -> list[str]:
+        """The claim's entities the sentences `refs` must name: all but the story's
+        `topics`, unless the sentences name something neither the question nor the claim
+        does: "OpenAI had paid Scale AI $150 million" is about OpenAI, and does not say
+        what Google paid."""
+        if not self.topics:
+            return list(entities)
+        text = " ".join(r.text for r in refs)
+        said = " ".join([self.question, *entities])
+        if any(not entity_found(n, said) for n in claim_entities(text, self.names)):
+            return list(entities)
         return [e for e in entities if e not in self.topics]
 
     def states_asked_header(self, refs: Sequence[SentenceRef]) -> bool:
@@ -379,7 +388,7 @@ def _supports(
     if not supported_by(
         claim,
         refs,
-        entities=ctx.to_find(entities),
+        entities=ctx.to_find(entities, refs),
         asked=ctx.asked,
         window=ctx.window_text(refs),
         passage=ctx.passage_text(refs),

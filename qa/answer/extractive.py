@@ -52,13 +52,16 @@ _HAS_YEAR = re.compile(
 _MAY = re.compile(r"(?<![.!?]\s)(?<!^)\bMay\b")
 # A time told by another event: "before the deal", "after the news".
 _RELATIVE_TIME = re.compile(
-    r"\b(before|after|following|until|prior to) (the|its|this|that|their|his|her) \w+", re.I
+    r"\b(before|after|following|until|prior to) (the|its|this|that|their|his|her)"
+    r" (deal|agreement|announcement|news|merger|acquisition|investment|takeover|vote|ipo"
+    r"|listing|launch|release|election|talks|meeting|offer|report|transaction|war|crisis)\b",
+    re.I,
 )
 # "How much of its revenue ...?": a share in words ("most", "the bigger part") answers it.
 _PROPORTION_Q = re.compile(r"^\s*how much of\b", re.I)
 _PROPORTION = re.compile(
     r"\b(most|the majority|the bulk|the (bigger|biggest|larger|largest|greater) part"
-    r"|half|a third|a quarter|two thirds)\b",
+    r"|half|a third|a quarter|two thirds) of\b",
     re.I,
 )
 # A duration answers "since when" and "how long": "for more than a year", "for 3 months".
@@ -85,7 +88,9 @@ def answer_type(question: str) -> AnswerType:
 
 
 # "How many sources ...?": a count in words is the answer when it counts the asked thing.
-_HOW_MANY = re.compile(r"^\s*how many\s+(?P<thing>[a-z]+)", re.I)
+_HOW_MANY = re.compile(
+    r"^\s*how many\s+(?:of\s+(?:the|its|their|his|her)\s+)?(?P<thing>[a-z]+)", re.I
+)
 _COUNT_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a dozen|several|a few"
 )

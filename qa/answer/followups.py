@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from index.normalize import tokens
+from index.normalize import STOPWORDS, tokens
 from qa.answer.extractive import answer_type
 from qa.answer.grounding import ROLE_WORDS, times_found
 from qa.types import ChatTurn
@@ -184,9 +184,9 @@ def clean_rewrite(rewritten: str, question: str, history: Sequence[ChatTurn]) ->
     """The standalone question from a model's rewrite of a follow-up.
 
     A small model sometimes answers instead of rewriting, drops the question's words, asks
-    another kind of question ("Did it respond?" -> "What did it respond?") or names nothing
-    the pronoun stood for: such a reply (or an empty or over-long one) gives way to
-    `pronoun_rewrite`, else `heuristic_rewrite`.
+    another kind of question ("Did it respond?" -> "What did it respond?") or keeps the
+    pronoun and names nothing it stood for: such a reply (or an empty or over-long one)
+    gives way to `pronoun_rewrite`, else `heuristic_rewrite`.
     """
     rewritten = re.sub(r"^(standalone question|question)\s*:\s*", "", rewritten.strip(), flags=re.I)
     rewritten = rewritten.strip().strip('"').strip()
@@ -196,7 +196,7 @@ def clean_rewrite(rewritten: str, question: str, history: Sequence[ChatTurn]) ->
         or len(rewritten) > MAX_REWRITE_CHARS
         or not kept
         or _asks_otherwise(rewritten, question)
-        or _names_nothing_new(rewritten, question)
+        or _still_points_back(rewritten, question)
     ):
         return pronoun_rewrite(question, history) or heuristic_rewrite(question, history)
     return rewritten
@@ -209,15 +209,16 @@ def _asks_otherwise(rewritten: str, question: str) -> bool:
     """Does the rewrite ask for another kind of answer (`answer_type`) than the follow-up,
     whose kind is plain from its first words?"""
     wanted = answer_type(_OPENING.sub("", question))
-    return wanted != "any" and answer_type(rewritten) != wanted
+    return wanted != "any" and answer_type(_OPENING.sub("", rewritten)) != wanted
 
 
-def _names_nothing_new(rewritten: str, question: str) -> bool:
-    """Does the rewrite of a follow-up with a pronoun name nothing the follow-up does not?"""
-    if not _pronouns(question):
+def _still_points_back(rewritten: str, question: str) -> bool:
+    """Does the rewrite keep the follow-up's pronoun and name nothing the follow-up does
+    not?"""
+    if not _pronouns(question) & _pronouns(rewritten):
         return False
-    have = {n.lower() for n in _names(question)}
-    return all(n.lower() in have for n in _names(rewritten))
+    have = {n.lower() for n in _spans(question)}
+    return all(n.lower() in have for n in _spans(rewritten))
 
 
 # Pronouns a follow-up points back with: each one's person, and whether it is a possessive.
@@ -232,46 +233,82 @@ _PRONOUNS = {
     "them": ("they", False),
     "their": ("they", True),
 }
-_PRONOUN = re.compile(rf"\b({'|'.join(_PRONOUNS)})\b", re.I)
+# "Is it true that ...", "it was reported": an impersonal "it" points back to nothing.
+_PRONOUN = re.compile(
+    rf"\b({'|'.join(_PRONOUNS)})\b(?!\s+(?:(?:is|was)\s+)?(?:true|false|possible|likely"
+    r"|unlikely|clear|unclear|known|said|reported|announced|expected|rumou?red|the case)\b)",
+    re.I,
+)
 _ANY_NAME = re.compile(r"\b[\w-]*[A-Z][\w-]*(?:\s+[\w-]*[A-Z][\w-]*)*")
-_SHORT_REPLY_WORDS = 12
-# Capitalised words that open a reply without naming anything ("About $200 million.").
-_REPLY_OPENINGS = frozenset(["the", "a", "an", "yes", "no", "about", "in", "on", "around", "it"])
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
+_NAME_ONLY_WORDS = 4
+
+
+def _spans(text: str) -> list[str]:
+    """Capitalised spans ("xAI", "Scale AI"), an opening question word left out."""
+    found = []
+    for m in _ANY_NAME.finditer(text):
+        words = m.group(0).split()
+        if words[0].lower() in _QUESTION_WORDS | _OPENING_WORDS:
+            words = words[1:]
+        if words:
+            found.append(" ".join(words))
+    return found
 
 
 def _pronouns(question: str) -> set[str]:
-    return {m.lower() for m in _PRONOUN.findall(question)}
+    """The pronouns of a follow-up that point back: those before any name it gives ("Did
+    Meta say it would ...?": that "it" is Meta)."""
+    first = _spans(question)
+    cut = question.find(first[0]) if first else len(question)
+    return {m.group(1).lower() for m in _PRONOUN.finditer(question) if m.start() < cut}
 
 
 def pronoun_rewrite(question: str, history: Sequence[ChatTurn]) -> str | None:
-    """The follow-up with its pronoun replaced by what it points back to: the name a short
-    last reply gives ("xAI."), else the first name of the last user question ("Did it
-    respond to a request for comment?" after "Which Elon Musk company ...?" / "xAI." ->
-    "Did xAI respond to a request for comment?"). None when the follow-up has no pronoun,
-    pronouns of two kinds ("What does he expect it to ...?": which is which is not plain),
-    or nothing to point back to."""
-    if len({_PRONOUNS[p][0] for p in _pronouns(question)}) != 1:
+    """The follow-up with its pronoun replaced by what it points back to, the name the last
+    reply gives ("Did it respond to a request for comment?" after "Which Elon Musk company
+    ...?" / "xAI." -> "Did xAI respond to a request for comment?"; "they" takes every
+    name). None when the follow-up has no such pronoun, pronouns of two kinds ("What does
+    he expect it to ...?": which is which is not plain), or the reply names nothing."""
+    found = _pronouns(question)
+    if len({_PRONOUNS[p][0] for p in found}) != 1:
         return None
-    referent = _referent(history)
-    if referent is None:
+    names = _reply_names(history)
+    if not names:
         return None
+    plural = _PRONOUNS[next(iter(found))][0] == "they"
+    referent = " and ".join(dict.fromkeys(names)) if plural else names[0]
 
     def replace(m: re.Match[str]) -> str:
+        if m.group(1).lower() not in found:
+            return m.group(0)
         return f"{referent}'s" if _PRONOUNS[m.group(1).lower()][1] else referent
 
     return _PRONOUN.sub(replace, question)
 
 
-def _referent(history: Sequence[ChatTurn]) -> str | None:
-    """What a follow-up's pronoun points back to: the first name in a short last reply,
-    else in the last user question (roles and times left out)."""
+def _reply_names(history: Sequence[ChatTurn]) -> list[str]:
+    """The names the last reply gives, in order. A reply that is a name ("xAI.", "The
+    Federal Trade Commission [1].") is one; in a sentence, a capitalised first word counts
+    unless it is a function word ("He said ...", "I could not ..."): a sentence's first
+    word is capitalised whatever it is."""
     reply = next((t.content for t in reversed(history) if t.role == "assistant"), "")
-    reply = re.sub(r"\[\d+\]", "", reply)
-    if len(reply.split()) <= _SHORT_REPLY_WORDS:
-        names = [m.group(0) for m in _ANY_NAME.finditer(reply)]
-        names = [n for n in names if n.split()[0].lower() not in _REPLY_OPENINGS]
-        if names:
-            return names[0]
+    reply = _ARTICLE.sub("", re.sub(r"\[\d+\]", "", reply).strip()).rstrip(" .!?")
+    words = reply.split()
+    if words and len(words) <= _NAME_ONLY_WORDS and all(_ANY_NAME.fullmatch(w) for w in words):
+        return [reply]
     last = next((t.content for t in reversed(history) if t.role == "user"), "")
-    names = [n for n in _names(last) if n.lower() not in ROLE_WORDS and not _is_time(n)]
-    return names[0] if names else None
+    asked = {w.lower() for w in re.findall(r"\w+", last)}
+    names = []
+    for m in _ANY_NAME.finditer(reply):
+        span = m.group(0).split()
+        opens = m.start() == 0 or reply[: m.start()].rstrip().endswith((".", "!", "?"))
+        if opens and span[0].lower() in STOPWORDS and span[0].lower() not in asked:
+            span = span[1:]
+        if span and span[0].lower() not in _REPLY_OPENINGS:
+            names.append(" ".join(span))
+    return names
+
+
+# Words that open a reply without naming anything ("About $200 million.").
+_REPLY_OPENINGS = frozenset(["the", "a", "an", "yes", "no", "about", "in", "on", "around", "it"])

@@ -434,3 +434,22 @@ def test_a_byline_answer_names_only_who_the_byline_names(embedder: Embedder) -> 
         )
         is None
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "question"),
+    [
+        ("Google paid Scale AI $150 million last year [1].", "How much did Google pay Scale AI?"),
+        ("Yes, Google paid Scale AI $150 million [1].", "Did Google pay Scale AI $150 million?"),
+    ],
+)
+def test_the_story_s_subject_is_no_excuse_in_a_sentence_about_someone_else(
+    raw: str, question: str, embedder: Embedder
+) -> None:
+    # Google and Scale AI are in every passage; the figure is OpenAI's.
+    texts = [
+        "Google and OpenAI are pulling back from Scale AI. OpenAI had paid Scale AI $150"
+        " million last year.",
+        "Google, like OpenAI, was a big Scale AI customer. Google declined to comment.",
+    ]
+    assert check(raw, embedder, question=question, texts=texts) is None

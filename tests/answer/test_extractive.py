@@ -111,6 +111,9 @@ def test_a_count_in_words_answers_how_many_of_the_thing_it_counts(
         ),
         ("Most of it comes from model makers.", "How much of it comes from them?", "number", True),
         ("Most of it comes from model makers.", "How much does it earn?", "number", False),
+        # A place, not a time; a superlative, not a share.
+        ("Wang testified before the Senate committee.", "When did Wang testify?", "date", False),
+        ("Google is its most important client.", "How much of it is Google's?", "number", False),
     ],
 )
 def test_a_time_told_by_an_event_and_a_share_in_words_fit(

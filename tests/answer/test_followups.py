@@ -87,7 +87,7 @@ def _turns(question: str, reply: str) -> list[ChatTurn]:
 @pytest.mark.parametrize(
     ("last", "reply", "question", "standalone"),
     [
-        # The name a short reply gives is what the pronoun points back to.
+        # The name a reply gives is what the pronoun points back to.
         (
             "Which Elon Musk company also wants to stop working with Scale AI?",
             "xAI.",
@@ -100,24 +100,40 @@ def _turns(question: str, reply: str) -> list[ChatTurn]:
             "What did he say?",
             "What did Garrett Lord say?",
         ),
-        # A reply naming nothing: the last question's first name.
-        (
-            "How much did Google plan to pay Scale AI this year?",
-            "About $200 million.",
-            "And how much did it spend last year?",
-            "And how much did Google spend last year?",
-        ),
-        (
-            "When was Scale AI founded?",
-            "In 2016.",
-            "What does it sell?",
-            "What does Scale AI sell?",
-        ),
         ("Who leads Scale AI?", "Wang.", "What is his title?", "What is Wang's title?"),
-        # Two kinds of pronoun: which is which is not plain.
+        (
+            "Who is investigating?",
+            "The Federal Trade Commission [1].",
+            "What did it find?",
+            "What did Federal Trade Commission find?",
+        ),
+        (
+            "Did OpenAI stop working with Scale AI?",
+            "OpenAI decided to pull back from Scale months ago [2].",
+            "Did it say why?",
+            "Did OpenAI say why?",
+        ),
+        (
+            "Who is pulling back?",
+            "Google and Microsoft are pulling back [1].",
+            "Why are they leaving?",
+            "Why are Google and Microsoft leaving?",
+        ),
+        # A capitalised function word is no name: "He", "I".
+        ("What did Lord say?", "He said demand tripled [1].", "Did he say why?", None),
+        ("Who is it?", "I could not find that.", "Did it end?", None),
+        # A reply naming nothing, two kinds of pronoun, no pronoun, an impersonal "it", a
+        # pronoun after the question's own name.
+        ("When was Scale AI founded?", "In 2016.", "What does it sell?", None),
         ("Which firm does Manu Sharma run?", "Labelbox.", "What does he expect it to earn?", None),
-        ("What happened next?", "The articles do not say.", "Did it end?", None),  # nothing named
-        ("Who runs Handshake?", "Garrett Lord.", "What about the deal?", None),  # no pronoun
+        ("Who runs Handshake?", "Garrett Lord.", "What about the deal?", None),
+        (
+            "Who bought a stake?",
+            "Meta [1].",
+            "Is it true that it paid $14 billion?",
+            "Is it true that Meta paid $14 billion?",
+        ),
+        ("Who bought a stake?", "Meta [1].", "Did Google say it would leave?", None),
     ],
 )
 def test_a_pronoun_is_replaced_by_what_it_points_back_to(
@@ -139,7 +155,7 @@ def test_a_rewrite_asking_another_kind_of_question_gives_way() -> None:
 
 
 def test_a_rewrite_that_names_nothing_new_gives_way() -> None:
-    history = _turns("Did OpenAI stop working with Scale AI?", "It pulled back months ago.")
+    history = _turns("Did OpenAI stop working with Scale AI?", "OpenAI pulled back months ago [1].")
     question = "Who at the company said it would still work with Scale?"
     assert clean_rewrite(question, question, history) == (
         "Who at the company said OpenAI would still work with Scale?"

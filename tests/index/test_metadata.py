@@ -130,8 +130,9 @@ def test_header_lines_are_told_apart_from_sentences() -> None:
         ("Who is Scale AI's CEO?", None),
         ("Where is Alexander Wang going?", None),
         ("Who is the first author listed?", is_byline),
-        ("Who is the lead reporter?", is_byline),
-        ("Who is the lead investor?", None),
+        ("Who is the second author named?", is_byline),
+        ("Who was the lead author of the study?", None),
+        ("Who was the first author of the paper?", None),
     ],
 )
 def test_questions_about_header_lines_are_told_apart(question: str, header: object) -> None:
