@@ -265,15 +265,16 @@ def _pronouns(question: str) -> set[str]:
 
 
 def pronoun_rewrite(question: str, history: Sequence[ChatTurn]) -> str | None:
-    """The follow-up with its pronoun replaced by what it points back to, the name the last
+    """The follow-up with its pronoun replaced by what it points back to: the name the last
     reply gives ("Did it respond to a request for comment?" after "Which Elon Musk company
     ...?" / "xAI." -> "Did xAI respond to a request for comment?"; "they" takes every
-    name). None when the follow-up has no such pronoun, pronouns of two kinds ("What does
-    he expect it to ...?": which is which is not plain), or the reply names nothing."""
+    name), else the last question's first name ("About $150 million." names nothing).
+    None when the follow-up has no such pronoun, pronouns of two kinds ("What does he
+    expect it to ...?": which is which is not plain), or nothing is named."""
     found = _pronouns(question)
     if len({_PRONOUNS[p][0] for p in found}) != 1:
         return None
-    names = _reply_names(history)
+    names = _reply_names(history) or _asked_names(history)[:1]
     if not names:
         return None
     plural = _PRONOUNS[next(iter(found))][0] == "they"
@@ -308,6 +309,12 @@ def _reply_names(history: Sequence[ChatTurn]) -> list[str]:
         if span and span[0].lower() not in _REPLY_OPENINGS:
             names.append(" ".join(span))
     return names
+
+
+def _asked_names(history: Sequence[ChatTurn]) -> list[str]:
+    """The names of the last user question, roles and times left out."""
+    last = next((t.content for t in reversed(history) if t.role == "user"), "")
+    return [n for n in _names(last) if n.lower() not in ROLE_WORDS and not _is_time(n)]
 
 
 # Words that open a reply without naming anything ("About $200 million.").

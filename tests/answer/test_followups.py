@@ -120,11 +120,27 @@ def _turns(question: str, reply: str) -> list[ChatTurn]:
             "Why are Google and Microsoft leaving?",
         ),
         # A capitalised function word is no name: "He", "I".
-        ("What did Lord say?", "He said demand tripled [1].", "Did he say why?", None),
-        ("Who is it?", "I could not find that.", "Did it end?", None),
+        (
+            "What did Lord say?",
+            "He said demand tripled [1].",
+            "Did he say why?",
+            "Did Lord say why?",
+        ),
+        ("What is it?", "I could not find that.", "Did it end?", None),
         # A reply naming nothing, two kinds of pronoun, no pronoun, an impersonal "it", a
         # pronoun after the question's own name.
-        ("When was Scale AI founded?", "In 2016.", "What does it sell?", None),
+        (
+            "When was Scale AI founded?",
+            "In 2016.",
+            "What does it sell?",
+            "What does Scale AI sell?",
+        ),
+        (
+            "How much did Google spend on Scale AI last year?",
+            "About $150 million.",
+            "And how much is it planning to pay this year?",
+            "And how much is Google planning to pay this year?",
+        ),
         ("Which firm does Manu Sharma run?", "Labelbox.", "What does he expect it to earn?", None),
         ("Who runs Handshake?", "Garrett Lord.", "What about the deal?", None),
         (
