@@ -67,17 +67,27 @@ def is_follow_up(question: str, history: Sequence[ChatTurn]) -> bool:
     return not any(name.lower() not in said for name in _names(question))
 
 
-def _names(text: str) -> list[str]:
-    """The capitalised names in `text`, an opening question word left out ("Did Microsoft"
-    -> Microsoft)."""
+_CAPITALISED = re.compile(r"\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*")
+# Also names with an inner capital only ("xAI", "eBay").
+_ANY_NAME = re.compile(r"\b[\w-]*[A-Z][\w-]*(?:\s+[\w-]*[A-Z][\w-]*)*")
+
+
+def _names(text: str, pattern: re.Pattern[str] = _CAPITALISED) -> list[str]:
+    """The capitalised names in `text` (with `_ANY_NAME`, also "xAI"), an opening question
+    word left out ("Did Microsoft" -> Microsoft)."""
     found = []
-    for name in re.findall(r"\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*", text):
+    for name in pattern.findall(text):
         words = name.split()
         if words[0].lower() in _QUESTION_WORDS | _OPENING_WORDS:
             words = words[1:]
         if words:
             found.append(" ".join(words))
     return found
+
+
+def _subjects(question: str) -> list[str]:
+    """The names of a question that can be its subject: roles and times left out."""
+    return [n for n in _names(question) if n.lower() not in ROLE_WORDS and not _is_time(n)]
 
 
 def heuristic_rewrite(question: str, history: Sequence[ChatTurn]) -> str:
@@ -111,7 +121,7 @@ def elliptical_rewrite(question: str, history: Sequence[ChatTurn]) -> str | None
         return None
     asked = [t.content for t in history if t.role == "user"]
     last = next((q for q in reversed(asked) if not _ELLIPSIS.match(q)), "")
-    names = [n for n in _names(last) if n.lower() not in ROLE_WORDS and not _is_time(n)]
+    names = _subjects(last)
     if not names:
         return None
     return re.sub(rf"(?<!\w){re.escape(names[0])}(?!\w)", new, last, count=1)
@@ -217,8 +227,8 @@ def _still_points_back(rewritten: str, question: str) -> bool:
     not?"""
     if not _pronouns(question) & _pronouns(rewritten):
         return False
-    have = {n.lower() for n in _spans(question)}
-    return all(n.lower() in have for n in _spans(rewritten))
+    have = {n.lower() for n in _names(question, _ANY_NAME)}
+    return all(n.lower() in have for n in _names(rewritten, _ANY_NAME))
 
 
 # Pronouns a follow-up points back with: each one's person, and whether it is a possessive.
@@ -239,27 +249,14 @@ _PRONOUN = re.compile(
     r"|unlikely|clear|unclear|known|said|reported|announced|expected|rumou?red|the case)\b)",
     re.I,
 )
-_ANY_NAME = re.compile(r"\b[\w-]*[A-Z][\w-]*(?:\s+[\w-]*[A-Z][\w-]*)*")
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
 _NAME_ONLY_WORDS = 4
-
-
-def _spans(text: str) -> list[str]:
-    """Capitalised spans ("xAI", "Scale AI"), an opening question word left out."""
-    found = []
-    for m in _ANY_NAME.finditer(text):
-        words = m.group(0).split()
-        if words[0].lower() in _QUESTION_WORDS | _OPENING_WORDS:
-            words = words[1:]
-        if words:
-            found.append(" ".join(words))
-    return found
 
 
 def _pronouns(question: str) -> set[str]:
     """The pronouns of a follow-up that point back: those before any name it gives ("Did
     Meta say it would ...?": that "it" is Meta)."""
-    first = _spans(question)
+    first = _names(question, _ANY_NAME)
     cut = question.find(first[0]) if first else len(question)
     return {m.group(1).lower() for m in _PRONOUN.finditer(question) if m.start() < cut}
 
@@ -274,7 +271,8 @@ def pronoun_rewrite(question: str, history: Sequence[ChatTurn]) -> str | None:
     found = _pronouns(question)
     if len({_PRONOUNS[p][0] for p in found}) != 1:
         return None
-    names = _reply_names(history) or _asked_names(history)[:1]
+    last = next((t.content for t in reversed(history) if t.role == "user"), "")
+    names = _reply_names(history) or _subjects(last)[:1]
     if not names:
         return None
     plural = _PRONOUNS[next(iter(found))][0] == "they"
@@ -309,12 +307,6 @@ def _reply_names(history: Sequence[ChatTurn]) -> list[str]:
         if span and span[0].lower() not in _REPLY_OPENINGS:
             names.append(" ".join(span))
     return names
-
-
-def _asked_names(history: Sequence[ChatTurn]) -> list[str]:
-    """The names of the last user question, roles and times left out."""
-    last = next((t.content for t in reversed(history) if t.role == "user"), "")
-    return [n for n in _names(last) if n.lower() not in ROLE_WORDS and not _is_time(n)]
 
 
 # Words that open a reply without naming anything ("About $200 million.").
