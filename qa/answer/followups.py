@@ -194,8 +194,8 @@ def clean_rewrite(rewritten: str, question: str, history: Sequence[ChatTurn]) ->
     """The standalone question from a model's rewrite of a follow-up.
 
     A small model sometimes answers instead of rewriting, drops the question's words, asks
-    another kind of question ("Did it respond?" -> "What did it respond?") or keeps the
-    pronoun and names nothing it stood for: such a reply (or an empty or over-long one)
+    another kind of question ("Did it respond?" -> "What did it respond?") or names nothing
+    the pronoun stood for: such a reply (or an empty or over-long one)
     gives way to `pronoun_rewrite`, else `heuristic_rewrite`.
     """
     rewritten = re.sub(r"^(standalone question|question)\s*:\s*", "", rewritten.strip(), flags=re.I)
@@ -206,7 +206,7 @@ def clean_rewrite(rewritten: str, question: str, history: Sequence[ChatTurn]) ->
         or len(rewritten) > MAX_REWRITE_CHARS
         or not kept
         or _asks_otherwise(rewritten, question)
-        or _still_points_back(rewritten, question)
+        or _names_nothing_new(rewritten, question)
     ):
         return pronoun_rewrite(question, history) or heuristic_rewrite(question, history)
     return rewritten
@@ -222,10 +222,10 @@ def _asks_otherwise(rewritten: str, question: str) -> bool:
     return wanted != "any" and answer_type(_OPENING.sub("", rewritten)) != wanted
 
 
-def _still_points_back(rewritten: str, question: str) -> bool:
-    """Does the rewrite keep the follow-up's pronoun and name nothing the follow-up does
-    not?"""
-    if not _pronouns(question) & _pronouns(rewritten):
+def _names_nothing_new(rewritten: str, question: str) -> bool:
+    """Does the rewrite of a follow-up that points back with a pronoun name nothing the
+    follow-up does not ("Who at the company said the firm would ...?")?"""
+    if not _pronouns(question):
         return False
     have = {n.lower() for n in _names(question, _ANY_NAME)}
     return all(n.lower() in have for n in _names(rewritten, _ANY_NAME))

@@ -178,3 +178,12 @@ def test_a_rewrite_that_names_nothing_new_gives_way() -> None:
     )
     named = "Who at OpenAI said OpenAI would still work with Scale?"
     assert clean_rewrite(named, question, history) == named
+
+
+def test_a_rewrite_trading_the_pronoun_for_a_vague_phrase_gives_way() -> None:
+    history = _turns("Did OpenAI stop working with Scale AI?", "OpenAI pulled back [1].")
+    question = "Who at the company said it would still work with Scale?"
+    vague = "Who at the company said the firm would still work with Scale?"
+    assert clean_rewrite(vague, question, history) == (
+        "Who at the company said OpenAI would still work with Scale?"
+    )
