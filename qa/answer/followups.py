@@ -251,6 +251,7 @@ _PRONOUN = re.compile(
 )
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
 _NAME_ONLY_WORDS = 4
+_SHORT_REPLY_WORDS = 12
 
 
 def _pronouns(question: str) -> set[str]:
@@ -287,15 +288,17 @@ def pronoun_rewrite(question: str, history: Sequence[ChatTurn]) -> str | None:
 
 
 def _reply_names(history: Sequence[ChatTurn]) -> list[str]:
-    """The names the last reply gives, in order. A reply that is a name ("xAI.", "The
-    Federal Trade Commission [1].") is one; in a sentence, a capitalised first word counts
-    unless it is a function word ("He said ...", "I could not ..."): a sentence's first
-    word is capitalised whatever it is."""
+    """The names a short last reply (at most 12 words) gives, in order. A reply that is a
+    name ("xAI.", "The Federal Trade Commission [1].") is one; in a sentence, a capitalised
+    first word counts unless it is a function word ("He said ...", "I could not ..."): a
+    sentence's first word is capitalised whatever it is."""
     reply = next((t.content for t in reversed(history) if t.role == "assistant"), "")
     reply = _ARTICLE.sub("", re.sub(r"\[\d+\]", "", reply).strip()).rstrip(" .!?")
     words = reply.split()
     if words and len(words) <= _NAME_ONLY_WORDS and all(_ANY_NAME.fullmatch(w) for w in words):
         return [reply]
+    if len(words) > _SHORT_REPLY_WORDS:
+        return []  # a long reply names many things: the last question says which one
     last = next((t.content for t in reversed(history) if t.role == "user"), "")
     asked = {w.lower() for w in re.findall(r"\w+", last)}
     names = []

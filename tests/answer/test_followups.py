@@ -187,3 +187,15 @@ def test_a_rewrite_trading_the_pronoun_for_a_vague_phrase_gives_way() -> None:
     assert clean_rewrite(vague, question, history) == (
         "Who at the company said OpenAI would still work with Scale?"
     )
+
+
+def test_a_long_reply_leaves_the_pronoun_to_the_last_question() -> None:
+    # A long reply names many things; the question's subject is what "it" points back to.
+    reply = (
+        "The Meta investment values Scale AI at $29 billion, up from $14 billion, and its CEO"
+        " Alexander Wang moves to Meta [1]."
+    )
+    history = _turns("How much is Google paying Scale AI this year?", reply)
+    assert pronoun_rewrite("And how much did it pay last year?", history) == (
+        "And how much did Google pay last year?"
+    )
