@@ -85,6 +85,11 @@ def _names(text: str, pattern: re.Pattern[str] = _CAPITALISED) -> list[str]:
     return found
 
 
+def _last_turn(history: Sequence[ChatTurn], role: str) -> str:
+    """The text of the conversation's last turn by `role` ("user" or "assistant"), or ""."""
+    return next((t.content for t in reversed(history) if t.role == role), "")
+
+
 def _subjects(question: str) -> list[str]:
     """The names of a question that can be its subject: roles and times left out."""
     return [n for n in _names(question) if n.lower() not in ROLE_WORDS and not _is_time(n)]
@@ -92,7 +97,7 @@ def _subjects(question: str) -> list[str]:
 
 def heuristic_rewrite(question: str, history: Sequence[ChatTurn]) -> str:
     """Name what a follow-up refers to by adding the last user question's proper names."""
-    last = next((t.content for t in reversed(history) if t.role == "user"), "")
+    last = _last_turn(history, "user")
     have = {w.lower() for w in re.findall(r"\w+", question)}
     names = [w for w in dict.fromkeys(_names(last)) if w.lower() not in have]
     return f"{question} ({', '.join(names)})" if names else f"{question} ({last})"
@@ -272,7 +277,7 @@ def pronoun_rewrite(question: str, history: Sequence[ChatTurn]) -> str | None:
     found = _pronouns(question)
     if len({_PRONOUNS[p][0] for p in found}) != 1:
         return None
-    last = next((t.content for t in reversed(history) if t.role == "user"), "")
+    last = _last_turn(history, "user")
     names = _reply_names(history) or _subjects(last)[:1]
     if not names:
         return None
@@ -292,14 +297,14 @@ def _reply_names(history: Sequence[ChatTurn]) -> list[str]:
     name ("xAI.", "The Federal Trade Commission [1].") is one; in a sentence, a capitalised
     first word counts unless it is a function word ("He said ...", "I could not ..."): a
     sentence's first word is capitalised whatever it is."""
-    reply = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    reply = _last_turn(history, "assistant")
     reply = _ARTICLE.sub("", re.sub(r"\[\d+\]", "", reply).strip()).rstrip(" .!?")
     words = reply.split()
     if words and len(words) <= _NAME_ONLY_WORDS and all(_ANY_NAME.fullmatch(w) for w in words):
         return [reply]
     if len(words) > _SHORT_REPLY_WORDS:
         return []  # a long reply names many things: the last question says which one
-    last = next((t.content for t in reversed(history) if t.role == "user"), "")
+    last = _last_turn(history, "user")
     asked = {w.lower() for w in re.findall(r"\w+", last)}
     names = []
     for m in _ANY_NAME.finditer(reply):
