@@ -19,7 +19,7 @@ optional yes/no judge), so it is tested on its own; the chain only calls it.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -190,11 +190,17 @@ class _Context:
             return list(entities)
         return [e for e in entities if e not in self.topics]
 
+    @cached_property
+    def asked_header(self) -> Callable[[str], bool] | None:
+        """The test for the article line the question asks about (`asked_header_line`),
+        worked out once per answer rather than for every candidate sentence."""
+        return asked_header_line(self.question)
+
     def states_asked_header(self, refs: Sequence[SentenceRef]) -> bool:
         """For a question about the article's own lines ("Who wrote the story?",
-        `asked_header_line`), is one of the sentences that line? A name elsewhere in the
-        story (a CEO it quotes) is not its author. True for any other question."""
-        header = asked_header_line(self.question)
+        `asked_header`), is one of the sentences that line? A name elsewhere in the story
+        (a CEO it quotes) is not its author. True for any other question."""
+        header = self.asked_header
         return header is None or any(header(r.text) for r in refs)
 
     @cached_property
