@@ -46,7 +46,7 @@ from qa.answer.prompts import (
     build_answer_messages,
     build_rewrite_messages,
 )
-from qa.answer.verification import figures, resembles_a_figure_in, word_support
+from qa.answer.verification import counts, figures, resembles_a_figure_in, word_support
 
 __all__ = [
     "ALIASES",
@@ -74,6 +74,7 @@ __all__ = [
     "clean_rewrite",
     "compact_passages",
     "context_names",
+    "counts",
     "elliptical_rewrite",
     "entity_found",
     "evaluate_fixed_opening",

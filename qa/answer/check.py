@@ -69,6 +69,8 @@ _MIN_SIMILARITY = 0.55
 # A sentence quoted to answer in the model's place must be this close to the question.
 _MIN_QUOTE_RELEVANCE = 0.3
 _WHAT_IS_MISSING = {"date": "when", "number": "how much"}
+# The answer types whose claims may leave the question's subject to the context.
+_TOPIC_TYPES = ("date", "number", "yes/no")
 _WH_WORD = re.compile(r"\b(who|whom|whose|what|which|when|where|why|how)\b", re.I)
 _ALTERNATIVES = re.compile(r"\bor\b|\b(which|who|what) of\b|\bwhether\b", re.I)
 
@@ -171,24 +173,35 @@ class _Context:
         months ago", from Scale AI). A claim need not find them in its own sentence when the
         question asks for a time, an amount or a yes/no; when it asks for a name, it must,
         or another company's CEO would pass for the asked one's."""
-        if self.wanted not in ("date", "number", "yes/no"):
+        if self.wanted not in _TOPIC_TYPES:
             return frozenset()
         return frozenset(
             e for e in self.asked if all(entity_found(e, p.text) for p in self.passages)
         )
 
     def to_find(self, entities: Sequence[str], refs: Sequence[SentenceRef]) -> list[str]:
-        """The claim's entities the sentences `refs` must name: all but the story's
-        `topics`, unless the sentences name something neither the question nor the claim
-        does: "OpenAI had paid Scale AI $150 million" is about OpenAI, and does not say
-        what Google paid."""
-        if not self.topics:
+        """The claim's entities the sentences `refs` must name. For a time, an amount or a
+        yes/no, the story's `topics` may go unsaid, and so may a question entity the
+        sentence before names ("Meta takes a large share ... The scale was worth $ 14
+        billion before the deal."), unless the sentences name something neither the
+        question nor the claim does: "OpenAI had paid Scale AI $150 million" is about
+        OpenAI, and does not say what Google paid."""
+        if self.wanted not in _TOPIC_TYPES:
             return list(entities)
         text = " ".join(r.text for r in refs)
         said = " ".join([self.question, *entities])
         if any(not entity_found(n, said) for n in claim_entities(text, self.names)):
             return list(entities)
-        return [e for e in entities if e not in self.topics]
+        window = self.window_text(refs)
+        return [
+            e
+            for e in entities
+            if e not in self.topics and not (self.is_asked(e) and entity_found(e, window))
+        ]
+
+    def is_asked(self, entity: str) -> bool:
+        """Is `entity` one the question names (either spelling holding the other)?"""
+        return any(entity_found(entity, a) and entity_found(a, entity) for a in self.asked)
 
     @cached_property
     def asked_header(self) -> Callable[[str], bool] | None:
@@ -346,7 +359,7 @@ def _ground_list(
     refs: list[SentenceRef] = []
     # What the question is about is no answer to it ("Which companies ... from Scale AI?"),
     # unless the list holds nothing else ("Did Google and Meta invest?" "Google and Meta ...").
-    own = [i for i in items if any(entity_found(i, a) and entity_found(a, i) for a in ctx.asked)]
+    own = [i for i in items if ctx.is_asked(i)]
     for item in items:
         if item in own and len(own) < len(items):
             continue
@@ -398,6 +411,7 @@ def _supports(
         asked=ctx.asked,
         window=ctx.window_text(refs),
         passage=ctx.passage_text(refs),
+        question=ctx.question,
     ):
         return False
     if ctx.asks_about_a_denial and not negated(" ".join(r.text for r in refs)):

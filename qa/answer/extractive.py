@@ -28,6 +28,12 @@ _NUMBER_Q = re.compile(
     r"valuation|revenue)|by how much)\b",
     re.I,
 )
+# "What was X worth?", "At what valuation ...?": an amount asked by its noun or verb.
+_AMOUNT_Q = re.compile(
+    r"^\s*(?:(?:at|for|to|by) )?what\b[^?]*\b(valued at|worth|valuation|revenues?|price"
+    r"|cost|costs|paid|pay|spent|spend)\b",
+    re.I,
+)
 _DATE_Q = re.compile(r"^\s*(when|in what year|what year|which year|since when|how long)\b", re.I)
 _NAME_Q = re.compile(r"^\s*(who|whom|whose)\b", re.I)
 _YES_NO_Q = re.compile(
@@ -64,6 +70,14 @@ _PROPORTION = re.compile(
     r"|half|a third|a quarter|two thirds) of\b",
     re.I,
 )
+# "What stake ...?", "What share of ...?": a percentage or a share in words answers it, not
+# an amount of money.
+_SHARE_Q = re.compile(
+    r"^\s*(?:(?:at|for|to|by) )?(?:what|which|how (?:big|large)(?: a)?)\s+"
+    r"(?:percentage|percent|share|stake|portion|proportion|fraction)\b",
+    re.I,
+)
+_SHARE = re.compile(r"\d\s*(?:%|percent\b|per cent\b)|\b(?:half|a third|a quarter)\b", re.I)
 # A duration answers "since when" and "how long": "for more than a year", "for 3 months".
 _SINCE_WHEN_Q = re.compile(r"^\s*(since when|how long)\b", re.I)
 _DURATION = re.compile(
@@ -78,7 +92,7 @@ def answer_type(question: str) -> AnswerType:
     """The kind of answer a question asks for, from its first words."""
     if _DATE_Q.match(question):
         return "date"
-    if _NUMBER_Q.match(question):
+    if _NUMBER_Q.match(question) or _AMOUNT_Q.match(question):
         return "number"
     if _NAME_Q.match(question):
         return "name"
@@ -113,6 +127,8 @@ def fits_type(sentence: str, question: str, wanted: AnswerType) -> bool:
     if wanted == "number":
         if _PROPORTION_Q.match(question) and _PROPORTION.search(sentence):
             return True
+        if _SHARE_Q.match(question):
+            return bool(_SHARE.search(sentence) or _PROPORTION.search(sentence))
         return bool(_HAS_NUMBER.search(sentence) or _counted(sentence, question))
     if wanted == "date":
         if _SINCE_WHEN_Q.match(question) and _DURATION.search(sentence):

@@ -19,7 +19,7 @@ from itertools import combinations
 from rapidfuzz import fuzz
 
 from index.chunker import sentence_spans
-from qa.answer.verification import figures, is_multiple
+from qa.answer.verification import counts, figures, is_multiple
 from qa.types import RetrievedPassage
 
 __all__ = [
@@ -319,11 +319,16 @@ def _phrase_in(wanted: list[str], words: list[str]) -> bool:
     return False
 
 
-def numbers_found(claim: str, text: str) -> bool:
+def numbers_found(claim: str, text: str, question: str = "") -> bool:
     """True when every number of the claim is in `text`, or is the sum or difference of two
-    of its numbers ("$50 million more" from $200 million and $150 million)."""
+    of its numbers ("$50 million more" from $200 million and $150 million), and every count
+    it gives in words is there in words or digits ("three sources" is not "five sources"),
+    or is the question's own ("What two valuations ...?")."""
     have = figures(text)
-    missing = figures(claim) - have
+    counted = counts(text)
+    if counts(claim) - counted - have - counts(question):
+        return False
+    missing = figures(claim) - have - counted
     if not missing:
         return True
     derived = set()
@@ -380,13 +385,14 @@ def supported_by(
     asked: Sequence[str],
     window: str,
     passage: str,
+    question: str = "",
 ) -> bool:
     """True when the sentences `refs` back `claim`: its entities, numbers and time
-    expressions are in them, a denial is denied there too, and they are about the
-    question's entities `asked` (see `about_the_question`; `window` and `passage` are the
-    texts it reads)."""
+    expressions are in them (a count may be the `question`'s own), a denial is denied there
+    too, and they are about the question's entities `asked` (see `about_the_question`;
+    `window` and `passage` are the texts it reads)."""
     text = " ".join(r.text for r in refs)
-    if not numbers_found(claim, text) or not times_found(claim, text):
+    if not numbers_found(claim, text, question) or not times_found(claim, text):
         return False
     if not all(entity_found(e, text) for e in entities):
         return False

@@ -7,7 +7,7 @@ import re
 
 from index.normalize import tokens
 
-__all__ = ["figures", "is_multiple", "resembles_a_figure_in", "word_support"]
+__all__ = ["counts", "figures", "is_multiple", "resembles_a_figure_in", "word_support"]
 
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 
@@ -47,6 +47,29 @@ def figures(text: str) -> set[str]:
         if len(re.findall(rf"(?<![\d.]){re.escape(n)}(?![\d.])", text)) == 1:
             found.discard(n.lstrip("0"))  # "3 times" states a multiple, not a count
     return found
+
+
+# Counts in words ("five sources said"); "one" is left out, being also a pronoun.
+_COUNT_WORDS = {
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+}
+_COUNT = re.compile(rf"\b({'|'.join(_COUNT_WORDS)})\b(?![- ]?(?:times|fold)\b)", re.I)
+
+
+def counts(text: str) -> set[str]:
+    """The counts a text states in words, as digits ("Five sources" -> "5"); a multiple
+    ("three times", "two-fold") is one of `figures`, not a count."""
+    return {_COUNT_WORDS[w.lower()] for w in _COUNT.findall(text)}
 
 
 def is_multiple(figure: str) -> bool:

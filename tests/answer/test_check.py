@@ -379,6 +379,33 @@ def test_the_story_s_subject_may_go_unsaid_in_a_when_answer_s_sentence(
     )
 
 
+def test_an_amount_s_sentence_may_leave_the_question_s_entity_to_the_sentence_before(
+    embedder: Embedder,
+) -> None:
+    texts = [
+        "Meta takes a large share in the company. The scale was worth $ 14 billion before the"
+        " deal.",
+        "Google plans to pay Scale AI $200 million this year.",
+    ]
+    question = "What was Scale AI valued at before Meta's investment?"
+    checked = check(
+        "Scale AI was valued at $14 billion before Meta's investment [1].",
+        embedder,
+        question=question,
+        texts=texts,
+    )
+    assert checked is not None and checked.complete
+    assert checked.citations[0].text == "The scale was worth $ 14 billion before the deal."
+    # Not when the sentence names someone else: Google's figure is not Microsoft's.
+    wrong = check(
+        "Microsoft plans to pay Scale AI $200 million this year [2].",
+        embedder,
+        question="How much does Microsoft plan to pay Scale AI this year?",
+        texts=["Microsoft is pulling back. " + texts[1], texts[0]],
+    )
+    assert wrong is None
+
+
 def test_the_story_s_subject_must_be_said_when_a_name_is_asked(embedder: Embedder) -> None:
     texts = [
         "Scale AI's CEO Alexander Wang is moving to Meta.",

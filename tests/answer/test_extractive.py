@@ -21,6 +21,11 @@ PASSAGES = [
     [
         ("How much did Google spend last year?", "number"),
         ("What stake did Meta take?", "number"),
+        # An amount asked by its noun or verb, or after a preposition.
+        ("What was Scale AI worth before the deal?", "number"),
+        ("At what valuation did the deal put Scale AI?", "number"),
+        ("What is Labelbox valued at?", "number"),
+        ("What did the CFO say on Friday?", "any"),
         ("When was Scale AI established?", "date"),
         ("In what year was it founded?", "date"),
         ("Who is the CEO of Scale AI?", "name"),
@@ -114,6 +119,21 @@ def test_counts_shares_and_times_in_words_fit(
     sentence: str, question: str, wanted: AnswerType, fits: bool
 ) -> None:
     assert fits_type(sentence, question, wanted) is fits
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fits"),
+    [
+        ("Meta takes a 49% share in the startup.", True),
+        ("Meta has now taken 49 percent of the shares.", True),
+        ("Meta took half of the company.", True),
+        # An amount of money is no share.
+        ("Meta is buying $29 billion in Scale AI.", False),
+    ],
+)
+def test_a_stake_or_share_question_wants_a_percentage(sentence: str, fits: bool) -> None:
+    question = "What stake is Meta buying in Scale AI?"
+    assert fits_type(sentence, question, answer_type(question)) is fits
 
 
 def test_may_is_a_month_only_as_a_name() -> None:

@@ -109,6 +109,18 @@ def test_numbers_must_be_stated_or_be_a_sum_or_difference() -> None:
     assert not numbers_found("$60 million more", both)
 
 
+def test_a_count_in_words_must_be_the_one_stated() -> None:
+    said = "Google has tried to diversify its providers for more than a year, three sources said."
+    assert numbers_found("Three sources said Google is diversifying.", said)
+    assert numbers_found("3 sources said Google is diversifying.", said)
+    assert not numbers_found("Five sources said Google is diversifying.", said)
+    # A count the question gives is the question's, not a fact to find.
+    valued = "The scale was worth $ 14 billion before the deal, and $ 29 billion after."
+    assert not numbers_found("It gives two valuations: $14 billion and $29 billion.", valued)
+    asked = "What two valuations does the story give?"
+    assert numbers_found("It gives two valuations: $14 billion and $29 billion.", valued, asked)
+
+
 def test_a_denial_needs_a_denial() -> None:
     assert negated("xAI did not respond") and negated("Google declined to comment")
     assert negated("Scale AI failed to keep its promise to Google")

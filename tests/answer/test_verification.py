@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answer import figures, resembles_a_figure_in, split_cited, word_support
+from qa.answer import counts, figures, resembles_a_figure_in, split_cited, word_support
 
 from conftest import CONTEXT
 
@@ -26,6 +26,20 @@ def test_figures_drop_commas_and_leading_zeros() -> None:
 )
 def test_figures_hold_the_multiples_a_text_states(text: str, found: set[str]) -> None:
     assert figures(text) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Five sources familiar with the matter told Reuters.", {"5"}),
+        ("Two sources said so; three sources said more.", {"2", "3"}),
+        # "one" is also a pronoun; a multiple is no count.
+        ("One of the sources said demand rose three times.", set()),
+        ("Demand grew two-fold.", set()),
+    ],
+)
+def test_counts_are_the_numbers_a_text_gives_in_words(text: str, found: set[str]) -> None:
+    assert counts(text) == found
 
 
 def test_word_support_is_the_share_of_words_found() -> None:
