@@ -10,7 +10,7 @@ from typing import Literal
 from qa.answer.context import is_asked_header, score_sentences
 from qa.types import Embed, RetrievedPassage
 
-__all__ = ["AnswerType", "Extract", "answer_type", "extract_answer", "fits_type"]
+__all__ = ["AnswerType", "Extract", "answer_type", "asked_part", "extract_answer", "fits_type"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,8 @@ _AMOUNT_Q = re.compile(
 _DATE_Q = re.compile(r"^\s*(when|in what year|what year|which year|since when|how long)\b", re.I)
 _NAME_Q = re.compile(r"^\s*(who|whom|whose)\b", re.I)
 _YES_NO_Q = re.compile(
-    r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I
+    r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|whether|if)\b",
+    re.I,
 )
 # A figure, or an amount in words ("threefold", "hundreds of millions"); not a bare "one" or
 # "two", which these articles use for their sources ("two sources said").
@@ -88,8 +89,26 @@ _DURATION = re.compile(
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 
 
+# The frame of an indirect question: "Can you tell me who ...?", "Then tell me: what ...?",
+# "I'd like to know how much ...".
+_REQUEST_FRAME = re.compile(
+    r"^\W*(?:(?:then|so|and|now|ok|okay|please|also)\b[\s,]*)*"
+    r"(?:(?:(?:can|could|would|will) you (?:please )?)?(?:tell|show|let) (?:me|us)(?: know)?"
+    r"|i(?: would|'d)? (?:like|want|wish) to know|do you know|i wonder)\b[\s:,]*",
+    re.I,
+)
+
+
+def asked_part(question: str) -> str:
+    """The question without the frame of an indirect question ("Can you tell me who runs
+    Handshake?" -> "who runs Handshake?"); the question itself when it has none."""
+    return _REQUEST_FRAME.sub("", question, count=1)
+
+
 def answer_type(question: str) -> AnswerType:
-    """The kind of answer a question asks for, from its first words."""
+    """The kind of answer a question asks for, from its first words (after the frame of an
+    indirect question, `asked_part`); "whether"/"if" asks a yes/no."""
+    question = asked_part(question)
     if _DATE_Q.match(question):
         return "date"
     if _NUMBER_Q.match(question) or _AMOUNT_Q.match(question):
@@ -124,6 +143,7 @@ def _counted(sentence: str, question: str) -> bool:
 
 def fits_type(sentence: str, question: str, wanted: AnswerType) -> bool:
     """True when `sentence` holds an answer of the wanted kind (a name not in the question)."""
+    question = asked_part(question)
     if wanted == "number":
         if _PROPORTION_Q.match(question) and _PROPORTION.search(sentence):
             return True

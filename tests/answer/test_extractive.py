@@ -26,6 +26,14 @@ PASSAGES = [
         ("At what valuation did the deal put Scale AI?", "number"),
         ("What is Labelbox valued at?", "number"),
         ("What did the CFO say on Friday?", "any"),
+        # An indirect question asks what its asked part asks.
+        ("Then tell me: what stake did Meta take?", "number"),
+        ("Can you tell me who runs Handshake?", "name"),
+        ("Do you know who leads Labelbox?", "name"),
+        ("I'd like to know when Scale AI was founded.", "date"),
+        ("Tell me whether Google is leaving.", "yes/no"),
+        ("Can Scale AI survive?", "yes/no"),
+        ("Tell me about Scale AI.", "any"),
         ("When was Scale AI established?", "date"),
         ("In what year was it founded?", "date"),
         ("Who is the CEO of Scale AI?", "name"),
@@ -134,6 +142,12 @@ def test_counts_shares_and_times_in_words_fit(
 def test_a_stake_or_share_question_wants_a_percentage(sentence: str, fits: bool) -> None:
     question = "What stake is Meta buying in Scale AI?"
     assert fits_type(sentence, question, answer_type(question)) is fits
+
+
+def test_an_indirect_question_is_typed_by_its_asked_part() -> None:
+    question = "Could you tell me how many sources spoke to Reuters?"
+    assert fits_type("Five sources told Reuters.", question, answer_type(question))
+    assert not fits_type("Sources told Reuters.", question, answer_type(question))
 
 
 def test_may_is_a_month_only_as_a_name() -> None:
