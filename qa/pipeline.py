@@ -289,6 +289,7 @@ def build_chain(
         min_relevance=settings.min_relevance,
         context_keep_ratio=settings.context_keep_ratio,
         judge=settings.judge,
+        choose=settings.choose,
         retry_focused=settings.retry_focused,
         quote_fallback=settings.quote_fallback,
     )

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     # Answer check: also ask the chat model a yes/no question about each claim naming several
     # entities (list items, who did what to whom) before keeping it.
     judge: bool = False
+    # Answer check: when a claim answers a who/which question with one of several names its
+    # cited sentences give, ask the chat model which of them the sentences answer with (its
+    # pick, if another, becomes the answer).
+    choose: bool = True
     # When the model finds no answer in the context (or the check keeps none of it, or it
     # lacks the asked time or amount), ask once more with only the context's most relevant
     # sentences (the same check follows).

@@ -33,10 +33,12 @@ from qa.answer.followups import (
     is_follow_up,
     standalone_question,
 )
+from qa.answer.grounding import entity_found
 from qa.answer.instructions import strip_instructions
 from qa.answer.prompts import (
     NOT_IN_ARTICLES,
     build_answer_messages,
+    build_choice_messages,
     build_judge_messages,
     build_rewrite_messages,
     finds_nothing,
@@ -69,16 +71,18 @@ class Retriever(Protocol):
     def retrieve(self, query: str, k: int | None = None) -> list[RetrievedPassage]: ...
 
 
-def evaluate_fixed_opening(chat_model: Any, *, judge: bool = False) -> None:
+def evaluate_fixed_opening(chat_model: Any, *, judge: bool = False, choose: bool = False) -> None:
     """Have the chat model evaluate the answer prompt's fixed opening (instructions and worked
-    examples), and with `judge` the yes/no check's instructions, and keep them cached,
-    generating one token each.
+    examples), with `judge` the yes/no check's instructions and with `choose` the name
+    choice's, and keep them cached, generating one token each.
 
     `chat_model` must accept a `max_tokens` call option (`ChatLlamaCpp` does).
     """
     chat_model.invoke(build_answer_messages("", []), max_tokens=1)
     if judge:
         chat_model.invoke(build_judge_messages("", "", ""), max_tokens=1)
+    if choose:
+        chat_model.invoke(build_choice_messages("", "", []), max_tokens=1)
 
 
 def _may_be_marker(text: str) -> bool:
@@ -122,6 +126,9 @@ class AnswerChain:
         context_keep_ratio: context compaction's threshold (0 keeps whole passages).
         judge: ask the chat model a yes/no question about each claim naming several
             entities (a list, who did what to whom) before keeping it.
+        choose: when a claim answers a who/which question with one of several names its
+            cited sentences give, ask the chat model which of them the sentences answer
+            with; another pick repairs the claim to that name.
         retry_focused: when the model finds no answer in the context, the check keeps none
             of it, or it lacks the asked time or amount, ask once more with only the
             context's most relevant sentences (`focus_passages`); its answer goes through
@@ -140,12 +147,14 @@ class AnswerChain:
         min_relevance: float,
         context_keep_ratio: float,
         judge: bool = False,
+        choose: bool = True,
         retry_focused: bool = True,
         quote_fallback: bool = True,
     ) -> None:
         self.retriever = retriever
         self.quote_fallback = quote_fallback
         self.judge = judge
+        self.choose = choose
         self.retry_focused = retry_focused
         self.chat_model = chat_model
         self.embed = embed
@@ -158,7 +167,7 @@ class AnswerChain:
         """Evaluate the answer prompt's fixed opening (instructions and worked examples) once,
         so that the first question does not wait for it; llama.cpp keeps it evaluated."""
         if self.chat_model is not None and self.backend == "local":
-            evaluate_fixed_opening(self.chat_model, judge=self.judge)
+            evaluate_fixed_opening(self.chat_model, judge=self.judge, choose=self.choose)
 
     def as_runnable(self) -> Runnable[dict[str, Any], Answer]:
         """The whole chain as one LangChain runnable taking {"question", "history"?, "k"?}."""
@@ -252,6 +261,20 @@ class AnswerChain:
             return True
         return judged_yes(reply.text)
 
+    def _choose(self, question: str, evidence: str, options: Sequence[str]) -> str | None:
+        """The chat model's pick among `options` (names `evidence` gives) as the answer to
+        `question`; None when its reply names none or several of them, or the call fails."""
+        assert self.chat_model is not None
+        messages = build_choice_messages(question, evidence, options)
+        try:
+            reply = self.chat_model.invoke(messages, max_tokens=16)
+        except Exception:
+            logger.warning("choosing among the cited names failed; keeping the claim")
+            logger.debug("choice failure", exc_info=True)
+            return None
+        picked = [o for o in options if entity_found(o, reply.text)]
+        return picked[0] if len(picked) == 1 else None
+
     def _relevant(self, passages: Sequence[RetrievedPassage], question: str) -> bool:
         """The gate: is anything retrieved close enough to the question to be worth a call?
         A question about the article's own lines passes when a passage holds that line
@@ -293,6 +316,7 @@ class AnswerChain:
             question=question,
             requote_garbled=requote and self.chat_model is not None,
             entails=self._entails if self.judge and self.chat_model else None,
+            choose=self._choose if self.choose and self.chat_model else None,
         )
 
     def _second_attempt(

@@ -29,8 +29,10 @@ from index.metadata import asked_header_line
 from index.normalize import normalize, spaced_figures, tokens
 from qa.answer.conflicts import flag_conflicts
 from qa.answer.context import restates_question
-from qa.answer.extractive import AnswerType, answer_type, fits_type
+from qa.answer.extractive import AnswerType, answer_type, asked_part, fits_type
 from qa.answer.grounding import (
+    ROLE_WORDS,
+    Choose,
     Entails,
     SentenceRef,
     about_the_question,
@@ -41,6 +43,7 @@ from qa.answer.grounding import (
     passage_units,
     question_entities,
     supported_by,
+    times_found,
 )
 from qa.answer.markers import CitedSentence, renumber, split_cited, with_markers
 from qa.answer.prompts import finds_nothing
@@ -72,6 +75,7 @@ _WHAT_IS_MISSING = {"date": "when", "number": "how much"}
 # The answer types whose claims may leave the question's subject to the context.
 _TOPIC_TYPES = ("date", "number", "yes/no")
 _WH_WORD = re.compile(r"\b(who|whom|whose|what|which|when|where|why|how)\b", re.I)
+_ASKS_A_NAME = re.compile(r"^\W*(who|whom|whose|which)\b", re.I)
 _ALTERNATIVES = re.compile(r"\bor\b|\b(which|who|what) of\b|\bwhether\b", re.I)
 
 
@@ -118,6 +122,7 @@ class _Context:
     unit_vecs: np.ndarray
     question_vec: np.ndarray
     entails: Entails | None = None
+    choose: Choose | None = None
 
     def judge(self, claim: str, refs: Sequence[SentenceRef]) -> bool:
         """The judge's verdict on a claim and its sentences (True without a judge)."""
@@ -204,6 +209,11 @@ class _Context:
         return any(entity_found(entity, a) and entity_found(a, entity) for a in self.asked)
 
     @cached_property
+    def asks_a_name(self) -> bool:
+        """Does the question ask who, or which one ("Which company ...?")?"""
+        return _ASKS_A_NAME.match(asked_part(self.question)) is not None
+
+    @cached_property
     def asked_header(self) -> Callable[[str], bool] | None:
         """The test for the article line the question asks about (`asked_header_line`),
         worked out once per answer rather than for every candidate sentence."""
@@ -236,6 +246,7 @@ def check_answer(
     question: str,
     requote_garbled: bool = True,
     entails: Entails | None = None,
+    choose: Choose | None = None,
 ) -> CheckedAnswer | None:
     """Check a generated answer against its context; None means: refuse.
 
@@ -247,6 +258,8 @@ def check_answer(
         requote_garbled: quote the passage's own sentence for a claim whose figure the
             model garbled (for generated answers).
         entails: a yes/no judge asked about each claim naming several entities, if given.
+        choose: a reader asked which of the names its cited sentences give answers a
+            who/which question, for a claim naming one of them (`_chosen`), if given.
 
     Returns:
         The checked answer with citations of the supporting sentences (numbered from 1 in
@@ -269,13 +282,14 @@ def check_answer(
         vectors[1 + len(claims) :],
         vectors[0],
         entails,
+        choose,
     )
     grounded = [
         g
         for i, claim in enumerate(claims)
         if (g := _ground(claim, vectors[1 + i], ctx, requote_garbled)) is not None
     ]
-    grounded = [g for g in grounded if _judged(g, ctx)]
+    grounded = [_chosen(g, ctx) for g in grounded if _judged(g, ctx)]
     if not any(g.refs for g in grounded):
         return None  # nothing in the context backs the answer
     grounded, complete = _with_answer_type(grounded, ctx)
@@ -483,6 +497,54 @@ def _judged(claim: _Grounded, ctx: _Context) -> bool:
     if len(own) < 2 or not claim.refs or _list_run(claim.text, claim.entities) is not None:
         return True
     return ctx.judge(claim.text, claim.refs)
+
+
+def _chosen(claim: _Grounded, ctx: _Context) -> _Grounded:
+    """A claim answering a who/which question with one name, where its cited sentences give
+    other names too ("Alexander Wang ... move to Meta" names Scale AI's CEO and Meta), is
+    put to the reader (`ctx.choose`): words and entities alone do not say which name the
+    sentences answer the question with. When it picks another of the names, and picks it
+    again with the options in reverse order, the claim is repaired to that name, cited to
+    the same sentences (which name it by construction). A list, a time ("Friday") or no
+    steady pick leaves the claim as it is."""
+    if ctx.choose is None or not claim.refs or not ctx.asks_a_name:
+        return claim
+    if _list_run(claim.text, claim.entities) is not None:
+        return claim
+    answer = [e for e in claim.entities if not entity_found(e, ctx.question)]
+    if len(answer) != 1:
+        return claim
+    text = " ".join(r.text for r in claim.refs)
+    options: list[str] = []
+    for name in map(_without_role, claim_entities(text, ctx.names)):
+        if all(w.lower() in ROLE_WORDS for w in name.split()) or entity_found(name, ctx.question):
+            continue
+        if not times_found(name, ""):
+            continue  # a weekday or a month is no one's name
+        if not any(entity_found(name, o) and entity_found(o, name) for o in options):
+            options.append(name)
+    if len(options) < 2 or not any(entity_found(answer[0], o) for o in options):
+        return claim
+    pick = ctx.choose(ctx.question, text, options)
+    if pick is None or _same_name(pick, answer[0]):
+        return claim
+    # A small model leans to the first option: the pick must survive the options reversed.
+    if ctx.choose(ctx.question, text, options[::-1]) != pick:
+        return claim
+    return _Grounded(f"{pick}.", claim.refs, (pick,), claim.score)
+
+
+def _same_name(a: str, b: str) -> bool:
+    return entity_found(a, b) or entity_found(b, a)
+
+
+def _without_role(name: str) -> str:
+    """A name without the role words that open it ("CEO Alexander Wang" -> "Alexander
+    Wang")."""
+    words = name.split()
+    while len(words) > 1 and words[0].lower() in ROLE_WORDS:
+        words = words[1:]
+    return " ".join(words)
 
 
 def _with_answer_type(grounded: list[_Grounded], ctx: _Context) -> tuple[list[_Grounded], bool]:

@@ -25,6 +25,7 @@ from qa.types import RetrievedPassage
 __all__ = [
     "ALIASES",
     "ROLE_WORDS",
+    "Choose",
     "Entails",
     "SentenceRef",
     "about_the_question",
@@ -41,6 +42,9 @@ __all__ = [
 
 Entails = Callable[[str, str, str], bool]
 """A yes/no judge: (question, claim, cited sentences) -> does the text state the claim?"""
+Choose = Callable[[str, str, Sequence[str]], str | None]
+"""A reader's choice: (question, cited sentences, the names they give) -> the name the
+sentences answer the question with, or None when it cannot tell."""
 
 # Names an article may use for one another (a company and its parent, a translation's
 # respelling that edit distance alone does not bridge).

@@ -17,11 +17,13 @@ from qa.types import ChatTurn, RetrievedPassage
 __all__ = [
     "ANSWER_EXAMPLES",
     "ANSWER_SYSTEM",
+    "CHOICE_SYSTEM",
     "JUDGE_SYSTEM",
     "NOT_IN_ARTICLES",
     "REWRITE_INSTRUCTION",
     "Example",
     "build_answer_messages",
+    "build_choice_messages",
     "build_judge_messages",
     "build_rewrite_messages",
     "finds_nothing",
@@ -156,3 +158,23 @@ def build_judge_messages(question: str, claim: str, evidence: str) -> list[BaseM
 def judged_yes(reply: str) -> bool:
     """True when a judge's reply starts with yes (anything else counts as no)."""
     return reply.strip().lower().lstrip("*\"' ").startswith("yes")
+
+
+CHOICE_SYSTEM = (
+    "You answer a question about sentences from a news article by choosing one of the given"
+    " options. Reply with the option only."
+)
+
+
+def build_choice_messages(
+    question: str, evidence: str, options: Sequence[str]
+) -> list[BaseMessage]:
+    """Messages asking which of `options` (names the sentences give) the sentences
+    `evidence` answer `question` with: fixed instructions first (kept in the model's cache),
+    then the case."""
+    listed = "\n".join(f"- {option}" for option in options)
+    case = (
+        f"Sentences: {' '.join(evidence.split())}\nQuestion: {question.strip()}\n"
+        f"Options:\n{listed}\nAnswer:"
+    )
+    return [SystemMessage(CHOICE_SYSTEM), HumanMessage(case)]

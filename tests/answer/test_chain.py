@@ -11,6 +11,7 @@ from pydantic import Field
 
 from index.embedder import Embedder
 from qa.answer import NOT_IN_ARTICLES
+from qa.answer.prompts import CHOICE_SYSTEM
 from qa.errors import ModelUnavailableError
 from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import Settings
@@ -277,13 +278,14 @@ def test_warm_up_sends_the_fixed_opening_that_questions_share(
     tmp_path: Any, seeds_dir: Any, embedder: Embedder, chroma_client: Any
 ) -> None:
     settings = Settings(seeds_dir=seeds_dir, data_dir=tmp_path / "data", backend="local")
-    chat = RecordingChat(responses=["NOT", "Meta is taking 49% [1]."])
+    chat = RecordingChat(responses=["NOT", "Meta", "Meta is taking 49% [1]."])
     pipeline = _pipeline(settings, embedder, chroma_client, chat)
     pipeline.warm_up()
     pipeline.ask("What share of Scale AI is Meta taking?")
-    warm, asked = chat.seen
+    warm, choice, asked = chat.seen
     assert len(warm) == len(asked) > 2
     assert warm[:-1] == asked[:-1]  # everything but the passages and question
+    assert choice[0].content == CHOICE_SYSTEM  # the name choice's instructions, cached too
 
 
 def test_the_chain_is_a_langchain_runnable(
@@ -527,3 +529,22 @@ def test_a_question_about_the_dateline_passes_the_relevance_gate(
     answer = pipeline.ask("Where was the article datelined?")
     assert chat.seen, "the model was asked"
     assert not answer.refused and "San Francisco" in answer.answer
+
+
+def test_the_reader_s_pick_among_the_cited_names_repairs_a_wrong_one(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    class PicksMeta(RecordingChat):
+        def _call(self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any) -> str:
+            if messages[0].content == CHOICE_SYSTEM:
+                self.seen.append(messages)
+                return "Meta"
+            return super()._call(messages, stop, run_manager, **kw)
+
+    chat = PicksMeta(responses=["Scale AI [1]."])
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    answer = pipeline.ask("Which company is Alexander Wang joining?")
+    assert not answer.refused and answer.answer.startswith("Meta [1]")
+    (choice,) = [m for m in chat.seen if m[0].content == CHOICE_SYSTEM]
+    assert "Options: " in str(choice[-1].content) and "Meta" in str(choice[-1].content)
+    _assert_sentence_citations(answer, settings)

@@ -34,6 +34,7 @@ def check(
     requote: bool = True,
     texts: list[str] = CONTEXT,
     entails: object = None,
+    choose: object = None,
 ) -> CheckedAnswer | None:
     return check_answer(
         raw,
@@ -42,6 +43,7 @@ def check(
         question=question,
         requote_garbled=requote,
         entails=entails,  # type: ignore[arg-type]
+        choose=choose,  # type: ignore[arg-type]
     )
 
 
@@ -253,6 +255,87 @@ def test_a_list_keeps_the_items_its_sentences_support(embedder: Embedder) -> Non
     assert checked is not None
     assert checked.text.startswith("Microsoft and xAI are pulling back")
     assert "Amazon" not in checked.text
+
+
+class _Reader:
+    """A fake reader that picks a fixed name and records what it was asked."""
+
+    def __init__(self, pick: str | None) -> None:
+        self.pick = pick
+        self.asked: list[tuple[str, str, list[str]]] = []
+
+    def __call__(self, question: str, evidence: str, options: list[str]) -> str | None:
+        self.asked.append((question, evidence, list(options)))
+        return self.pick
+
+
+def test_a_name_the_reader_does_not_pick_is_repaired_to_its_pick(embedder: Embedder) -> None:
+    reader = _Reader("Meta")
+    checked = check(
+        "Scale AI [2].",
+        embedder,
+        question="Which company is Alexander Wang joining?",
+        texts=STORY,
+        choose=reader,
+    )
+    assert checked is not None and checked.text == "Meta [1]."
+    # It was asked about the cited sentence's names, the question's own left out.
+    question, evidence, options = reader.asked[0]
+    assert question == "Which company is Alexander Wang joining?"
+    assert "moving to Meta" in evidence
+    assert options == ["Scale AI", "Meta"]
+    assert checked.citations[0].text == evidence
+
+
+@pytest.mark.parametrize("pick", ["Alexander Wang", None])
+def test_a_name_the_reader_picks_or_cannot_tell_is_kept(
+    pick: str | None, embedder: Embedder
+) -> None:
+    checked = check(
+        "Alexander Wang [2].",
+        embedder,
+        question="Who is Scale AI's CEO?",
+        texts=STORY,
+        choose=_Reader(pick),
+    )
+    assert checked is not None and checked.text == "Alexander Wang [1]."
+
+
+def test_a_pick_that_follows_the_options_order_changes_nothing(embedder: Embedder) -> None:
+    asked: list[list[str]] = []
+
+    def first_option(question: str, evidence: str, options: list[str]) -> str:
+        asked.append(list(options))
+        return options[0]
+
+    checked = check(
+        "Meta [2].",
+        embedder,
+        question="Which company is Alexander Wang joining?",
+        texts=STORY,
+        choose=first_option,
+    )
+    assert checked is not None and checked.text == "Meta [1]."
+    assert asked == [["Scale AI", "Meta"], ["Meta", "Scale AI"]]
+
+
+@pytest.mark.parametrize(
+    ("question", "raw"),
+    [
+        # Not a who/which question.
+        ("How much is Meta's stake in Scale AI?", "Meta is taking a 49% stake [2]."),
+        # The cited sentence gives one name the question does not hold.
+        ("Who said demand tripled at Handshake?", "Garrett Lord [3]."),
+        # A list is checked item by item, not put to the reader.
+        ("Which companies are pulling back from Scale AI?", "Microsoft and xAI [1]."),
+    ],
+)
+def test_the_reader_is_asked_only_to_choose_among_names(
+    question: str, raw: str, embedder: Embedder
+) -> None:
+    reader = _Reader("Google")
+    checked = check(raw, embedder, question=question, texts=STORY, choose=reader)
+    assert checked is not None and reader.asked == []
 
 
 def test_the_judge_removes_an_item_the_sentence_does_not_say(embedder: Embedder) -> None:
