@@ -14,7 +14,7 @@ export ANONYMIZED_TELEMETRY := False
 MIN_ACC_EXTRACTIVE ?= 0.73
 MIN_ACC_EXTRACTIVE_HELDOUT ?= 0.59
 MIN_ACC_LOCAL ?= 0.81
-MIN_ACC_LOCAL_HELDOUT ?= 0.57
+MIN_ACC_LOCAL_HELDOUT ?= 0.61
 LOCAL_GATE_EVERY ?= 3
 
 .PHONY: help install install-system model index run serve test test-fast lint typecheck pytest \

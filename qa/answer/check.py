@@ -39,6 +39,7 @@ from qa.answer.grounding import (
     claim_entities,
     context_names,
     entity_found,
+    is_role,
     negated,
     passage_units,
     question_entities,
@@ -193,20 +194,27 @@ class _Context:
         OpenAI, and does not say what Google paid."""
         if self.wanted not in _TOPIC_TYPES:
             return list(entities)
-        text = " ".join(r.text for r in refs)
         said = " ".join([self.question, *entities])
-        if any(not entity_found(n, said) for n in claim_entities(text, self.names)):
+        if self._names_another(" ".join(r.text for r in refs), said):
             return list(entities)
         window = self.window_text(refs)
+        before = not self._names_another(window, said)  # "It paid ..." after "X lost to Y."
         return [
             e
             for e in entities
-            if e not in self.topics and not (self.is_asked(e) and entity_found(e, window))
+            if e not in self.topics
+            and not (before and self.is_asked(e) and entity_found(e, window))
         ]
+
+    def _names_another(self, text: str, said: str) -> bool:
+        """Does `text` name someone `said` does not? ("AI" or "CEO" is no one.)"""
+        return any(
+            not is_role(n) and not entity_found(n, said) for n in claim_entities(text, self.names)
+        )
 
     def is_asked(self, entity: str) -> bool:
         """Is `entity` one the question names (either spelling holding the other)?"""
-        return any(entity_found(entity, a) and entity_found(a, entity) for a in self.asked)
+        return any(_same_entity(entity, a) for a in self.asked)
 
     @cached_property
     def asks_a_name(self) -> bool:
@@ -289,7 +297,9 @@ def check_answer(
         for i, claim in enumerate(claims)
         if (g := _ground(claim, vectors[1 + i], ctx, requote_garbled)) is not None
     ]
-    grounded = [_chosen(g, ctx) for g in grounded if _judged(g, ctx)]
+    grounded = [g for g in grounded if _judged(g, ctx)]
+    if grounded:  # the claim that answers; the others back it up
+        grounded[0] = _chosen(grounded[0], ctx)
     if not any(g.refs for g in grounded):
         return None  # nothing in the context backs the answer
     grounded, complete = _with_answer_type(grounded, ctx)
@@ -500,33 +510,33 @@ def _judged(claim: _Grounded, ctx: _Context) -> bool:
 
 
 def _chosen(claim: _Grounded, ctx: _Context) -> _Grounded:
-    """A claim answering a who/which question with one name, where its cited sentences give
-    other names too ("Alexander Wang ... move to Meta" names Scale AI's CEO and Meta), is
-    put to the reader (`ctx.choose`): words and entities alone do not say which name the
-    sentences answer the question with. When it picks another of the names, and picks it
-    again with the options in reverse order, the claim is repaired to that name, cited to
-    the same sentences (which name it by construction). A list, a time ("Friday") or no
-    steady pick leaves the claim as it is."""
+    """The answer's first claim, answering a who/which question with one name, where its
+    cited sentences give other names too ("Alexander Wang ... move to Meta" names Scale
+    AI's CEO and Meta), is put to the reader (`ctx.choose`): words and entities alone do not
+    say which name the sentences answer the question with. When it picks another of the
+    names, and picks it again with the options in reverse order, the claim is repaired to
+    that name, cited to the same sentences (which name it by construction). A list of
+    names, a time ("Friday") or no steady pick leaves the claim as it is."""
     if ctx.choose is None or not claim.refs or not ctx.asks_a_name:
         return claim
-    if _list_run(claim.text, claim.entities) is not None:
+    if ctx.wanted in _TOPIC_TYPES:  # "Which year ...?" asks a time, not a name
         return claim
     answer = [e for e in claim.entities if not entity_found(e, ctx.question)]
-    if len(answer) != 1:
+    if len(answer) != 1:  # a list, or no name of its own
         return claim
     text = " ".join(r.text for r in claim.refs)
     options: list[str] = []
     for name in map(_without_role, claim_entities(text, ctx.names)):
-        if all(w.lower() in ROLE_WORDS for w in name.split()) or entity_found(name, ctx.question):
+        if is_role(name) or entity_found(name, ctx.question):
             continue
         if not times_found(name, ""):
             continue  # a weekday or a month is no one's name
-        if not any(entity_found(name, o) and entity_found(o, name) for o in options):
+        if not any(_same_entity(name, o) for o in options):
             options.append(name)
     if len(options) < 2 or not any(entity_found(answer[0], o) for o in options):
         return claim
     pick = ctx.choose(ctx.question, text, options)
-    if pick is None or _same_name(pick, answer[0]):
+    if pick not in options or _same_name(pick, answer[0]):
         return claim
     # A small model leans to the first option: the pick must survive the options reversed.
     if ctx.choose(ctx.question, text, options[::-1]) != pick:
@@ -535,7 +545,13 @@ def _chosen(claim: _Grounded, ctx: _Context) -> _Grounded:
 
 
 def _same_name(a: str, b: str) -> bool:
+    """Does either name hold the other ("Meta" and "Meta AI")?"""
     return entity_found(a, b) or entity_found(b, a)
+
+
+def _same_entity(a: str, b: str) -> bool:
+    """Does each name hold the other (two spellings of one name)?"""
+    return entity_found(a, b) and entity_found(b, a)
 
 
 def _without_role(name: str) -> str:

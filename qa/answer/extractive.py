@@ -24,22 +24,26 @@ class Extract:
 AnswerType = Literal["number", "date", "name", "yes/no", "any"]
 
 _NUMBER_Q = re.compile(
-    r"^\s*(how (much|many|old|big|large)|what (percentage|percent|share|stake|amount|price|"
-    r"valuation|revenue)|by how much)\b",
+    r"^\s*(?:(?:at|for|to|by) )?(how (much|many|old|big|large)"
+    r"|what (percentage|percent|share|stake|amount|price|valuation|revenue)|by how much)\b",
     re.I,
 )
-# "What was X worth?", "At what valuation ...?": an amount asked by its noun or verb.
+# "What was X worth?", "What did Google pay ...?": an amount asked by its noun or verb; not
+# "What company did Meta pay?" (which one), a "price war", "cost-cutting", "pay attention".
 _AMOUNT_Q = re.compile(
-    r"^\s*(?:(?:at|for|to|by) )?what\b[^?]*\b(valued at|worth|valuation|revenues?|price"
-    r"|cost|costs|paid|pay|spent|spend)\b",
+    r"^\s*(?:(?:at|for|to|by) )?what\s+(?!(?:company|companies|firm|firms|business|businesses"
+    r"|startup|startups|person|people|rival|rivals|lab|labs|investor|investors)\b)[^?]*"
+    r"\b(?:valued at|worth|valuation|revenues?|price|cost|costs|paid|pay|spent|spend)\b"
+    r"(?![-\w]|\s+(?:attention|tribute|war)\b)",
     re.I,
 )
 _DATE_Q = re.compile(r"^\s*(when|in what year|what year|which year|since when|how long)\b", re.I)
 _NAME_Q = re.compile(r"^\s*(who|whom|whose)\b", re.I)
 _YES_NO_Q = re.compile(
-    r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|whether|if)\b",
-    re.I,
+    r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I
 )
+# "Tell me whether ...": a yes/no, once a request frame is taken off.
+_WHETHER = re.compile(r"^\W*(whether|if)\b", re.I)
 # A figure, or an amount in words ("threefold", "hundreds of millions"); not a bare "one" or
 # "two", which these articles use for their sources ("two sources said").
 _HAS_NUMBER = re.compile(
@@ -68,17 +72,22 @@ _RELATIVE_TIME = re.compile(
 _PROPORTION_Q = re.compile(r"^\s*how much of\b", re.I)
 _PROPORTION = re.compile(
     r"\b(most|the majority|the bulk|the (bigger|biggest|larger|largest|greater) part"
-    r"|half|a third|a quarter|two thirds) of\b",
+    r"|(?<!first )(?<!second )half|a third|a quarter|two thirds) of\b",
     re.I,
 )
 # "What stake ...?", "What share of ...?": a percentage or a share in words answers it, not
 # an amount of money.
 _SHARE_Q = re.compile(
     r"^\s*(?:(?:at|for|to|by) )?(?:what|which|how (?:big|large)(?: a)?)\s+"
-    r"(?:percentage|percent|share|stake|portion|proportion|fraction)\b",
+    r"(?:percentage|percent|share(?!\s+price)|stake|portion|proportion|fraction)\b",
     re.I,
 )
-_SHARE = re.compile(r"\d\s*(?:%|percent\b|per cent\b)|\b(?:half|a third|a quarter)\b", re.I)
+_SHARE = re.compile(
+    r"\d\s*-?\s*(?:%|percent\b|per cent\b|pct\b)"
+    r"|\b(?:(?<!first )(?<!second )half(?! a (?:million|billion|trillion))|one[- ]third"
+    r"|a third|two[- ]thirds|a quarter|three[- ]quarters|majority|minority|controlling)\b",
+    re.I,
+)
 # A duration answers "since when" and "how long": "for more than a year", "for 3 months".
 _SINCE_WHEN_Q = re.compile(r"^\s*(since when|how long)\b", re.I)
 _DURATION = re.compile(
@@ -108,7 +117,10 @@ def asked_part(question: str) -> str:
 def answer_type(question: str) -> AnswerType:
     """The kind of answer a question asks for, from its first words (after the frame of an
     indirect question, `asked_part`); "whether"/"if" asks a yes/no."""
-    question = asked_part(question)
+    asked = asked_part(question)
+    if asked != question and _WHETHER.match(asked):
+        return "yes/no"
+    question = asked
     if _DATE_Q.match(question):
         return "date"
     if _NUMBER_Q.match(question) or _AMOUNT_Q.match(question):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from index.normalize import STOPWORDS, tokens
 from qa.answer.extractive import answer_type
-from qa.answer.grounding import ROLE_WORDS, times_found
+from qa.answer.grounding import ROLE_WORDS, is_role, times_found
 from qa.types import ChatTurn
 
 __all__ = [
@@ -122,7 +122,7 @@ def elliptical_rewrite(question: str, history: Sequence[ChatTurn]) -> str | None
     if match is None:
         return None
     new = match.group("name")
-    if all(w in ROLE_WORDS for w in new.lower().split()) or _is_time(new):
+    if is_role(new) or _is_time(new):
         return None
     asked = [t.content for t in history if t.role == "user"]
     last = next((q for q in reversed(asked) if not _ELLIPSIS.match(q)), "")

@@ -32,6 +32,7 @@ __all__ = [
     "claim_entities",
     "context_names",
     "entity_found",
+    "is_role",
     "negated",
     "numbers_found",
     "passage_units",
@@ -260,6 +261,11 @@ def context_names(texts: Sequence[str], question: str = "") -> frozenset[str]:
     return frozenset(((capitalised - lowered) | twice) - _COMMON)
 
 
+def is_role(name: str) -> bool:
+    """True when a name is only role words ("CEO", "Chief Executive", "AI"): no one's name."""
+    return all(w in ROLE_WORDS for w in _norm_tokens(name))
+
+
 def _capitalised(word: str) -> bool:
     return any(c.isupper() for c in word) and not word.isdigit()
 
@@ -326,13 +332,16 @@ def _phrase_in(wanted: list[str], words: list[str]) -> bool:
 def numbers_found(claim: str, text: str, question: str = "") -> bool:
     """True when every number of the claim is in `text`, or is the sum or difference of two
     of its numbers ("$50 million more" from $200 million and $150 million), and every count
-    it gives in words is there in words or digits ("three sources" is not "five sources"),
-    or is the question's own ("What two valuations ...?")."""
+    it gives ("three sources", "3 sources") is there in words or digits ("three sources" is
+    not "five sources"), unless it is the count a wh-question asks for by name ("What two
+    valuations ...?")."""
     have = figures(text)
     counted = counts(text)
-    if counts(claim) - counted - have - counts(question):
+    given = asked_count(question)
+    if counts(claim) - counted - have - given:
         return False
-    missing = figures(claim) - have - counted
+    missing = figures(claim) - have - given
+    missing -= {n for n in missing & counted if _bare_count(n, claim)}
     if not missing:
         return True
     derived = set()
@@ -340,6 +349,34 @@ def numbers_found(claim: str, text: str, question: str = "") -> bool:
         x, y = float(a), float(b)
         derived.update({_fmt(x + y), _fmt(abs(x - y))})
     return missing <= derived
+
+
+def _bare_count(figure: str, claim: str) -> bool:
+    """Is `figure` a bare count in the claim ("3 sources"), not money, a share, a multiple or
+    an amount in millions, which a count in words ("three sources") cannot back?"""
+    return (
+        re.search(
+            rf"(?<![$\d.,]){re.escape(figure)}(?![\d.,]|\s*(?:%|percent|per cent|million"
+            rf"|billion|thousand|times|x\b))",
+            claim,
+            re.I,
+        )
+        is not None
+    )
+
+
+_ASKED_COUNT = re.compile(
+    r"^\W*(?:what|which|name|list|give)\s+(?:the\s+)?(?P<n>\d+|two|three|four|five|six|seven"
+    r"|eight|nine|ten|eleven|twelve)\b",
+    re.I,
+)
+
+
+def asked_count(question: str) -> set[str]:
+    """The count a wh-question gives for what it asks ("What two valuations ...?" -> {"2"});
+    empty for any other question (a yes/no question's count is a claim to check)."""
+    m = _ASKED_COUNT.match(question)
+    return set() if m is None else counts(m.group("n")) | figures(m.group("n"))
 
 
 def times_found(claim: str, text: str) -> bool:
@@ -366,7 +403,7 @@ def question_entities(question: str, names: frozenset[str]) -> list[str]:
     if re.search(r"\bor\b", question, re.I):
         return []
     found = claim_entities(question, names)
-    return [e for e in found if any(w not in ROLE_WORDS for w in _norm_tokens(e))]
+    return [e for e in found if not is_role(e)]
 
 
 def about_the_question(window: str, passage: str, asked: Sequence[str]) -> bool:

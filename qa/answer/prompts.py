@@ -162,8 +162,12 @@ def judged_yes(reply: str) -> bool:
 
 CHOICE_SYSTEM = (
     "You answer a question about sentences from a news article by choosing one of the given"
-    " options. Reply with the option only."
+    " options. The options are names the sentences give; choose the one the sentences"
+    " themselves give as the answer to the question, not another name they mention. Reply"
+    " with the option only."
 )
+# (Over 48 tokens with the chat template: llama.cpp's kept state of this fixed opening is
+# then shared by every choice, `qa.llm._kv_cache`, instead of one state per choice.)
 
 
 def build_choice_messages(

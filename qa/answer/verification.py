@@ -50,7 +50,7 @@ def figures(text: str) -> set[str]:
 
 
 # Counts in words ("five sources said"); "one" is left out, being also a pronoun.
-_COUNT_WORDS = {
+_COUNT_DIGITS = {
     "two": "2",
     "three": "3",
     "four": "4",
@@ -63,13 +63,13 @@ _COUNT_WORDS = {
     "eleven": "11",
     "twelve": "12",
 }
-_COUNT = re.compile(rf"\b({'|'.join(_COUNT_WORDS)})\b(?![- ]?(?:times|fold)\b)", re.I)
+_COUNT = re.compile(rf"\b({'|'.join(_COUNT_DIGITS)})\b(?![- ]?(?:times|fold)\b)", re.I)
 
 
 def counts(text: str) -> set[str]:
     """The counts a text states in words, as digits ("Five sources" -> "5"); a multiple
     ("three times", "two-fold") is one of `figures`, not a count."""
-    return {_COUNT_WORDS[w.lower()] for w in _COUNT.findall(text)}
+    return {_COUNT_DIGITS[w.lower()] for w in _COUNT.findall(text)}
 
 
 def is_multiple(figure: str) -> bool:

@@ -545,6 +545,8 @@ def test_the_reader_s_pick_among_the_cited_names_repairs_a_wrong_one(
     pipeline = _pipeline(settings, embedder, chroma_client, chat)
     answer = pipeline.ask("Which company is Alexander Wang joining?")
     assert not answer.refused and answer.answer.startswith("Meta [1]")
-    (choice,) = [m for m in chat.seen if m[0].content == CHOICE_SYSTEM]
-    assert "Options: " in str(choice[-1].content) and "Meta" in str(choice[-1].content)
+    first, second = [str(m[-1].content) for m in chat.seen if m[0].content == CHOICE_SYSTEM]
+    options = [line for line in first.splitlines() if line.startswith("- ")]
+    assert "- Meta" in options
+    assert [line for line in second.splitlines() if line.startswith("- ")] == options[::-1]
     _assert_sentence_citations(answer, settings)

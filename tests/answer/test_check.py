@@ -326,7 +326,7 @@ def test_a_pick_that_follows_the_options_order_changes_nothing(embedder: Embedde
         ("How much is Meta's stake in Scale AI?", "Meta is taking a 49% stake [2]."),
         # The cited sentence gives one name the question does not hold.
         ("Who said demand tripled at Handshake?", "Garrett Lord [3]."),
-        # A list is checked item by item, not put to the reader.
+        # A list of names is not put to the reader.
         ("Which companies are pulling back from Scale AI?", "Microsoft and xAI [1]."),
     ],
 )
@@ -487,6 +487,40 @@ def test_an_amount_s_sentence_may_leave_the_question_s_entity_to_the_sentence_be
         texts=["Microsoft is pulling back. " + texts[1], texts[0]],
     )
     assert wrong is None
+
+
+def test_the_sentence_before_lends_its_name_only_when_it_names_no_one_else(
+    embedder: Embedder,
+) -> None:
+    # "It" is as likely Meta as Google: the sentence before names both.
+    texts = [
+        "Google lost the bidding for Scale AI to Meta. It paid $ 14 billion for the stake.",
+        "Scale AI's CEO is moving to Meta.",
+    ]
+    checked = check(
+        "Google paid $14 billion for the stake [1].",
+        embedder,
+        question="How much did Google pay for the stake?",
+        texts=texts,
+    )
+    assert checked is None or not checked.complete or "Google" not in checked.text
+
+
+def test_a_role_word_in_the_sentence_is_no_one_else(embedder: Embedder) -> None:
+    # "AI" names no one: the story's subject (Scale) may still go unsaid.
+    texts = [
+        "Google had planned to pay Scale about $200 million. The search giant has already"
+        " made talks with several AI rivals on AI this week.",
+        "Scale AI's CEO is moving to Meta.",
+    ]
+    checked = check(
+        "Google held talks with Scale's rivals this week [1].",
+        embedder,
+        question="When did Google hold talks with Scale's rivals?",
+        texts=texts,
+    )
+    assert checked is not None and checked.complete
+    assert "search giant" in checked.citations[0].text
 
 
 def test_the_story_s_subject_must_be_said_when_a_name_is_asked(embedder: Embedder) -> None:

@@ -26,6 +26,13 @@ PASSAGES = [
         ("At what valuation did the deal put Scale AI?", "number"),
         ("What is Labelbox valued at?", "number"),
         ("What did the CFO say on Friday?", "any"),
+        ("What did Google pay Scale AI last year?", "number"),
+        # Which one, not how much; the amount word in another sense.
+        ("What company did Meta pay for labelled data?", "any"),
+        ("What did the CEO say about the price war?", "any"),
+        ("What is Meta's cost-cutting plan called?", "any"),
+        ("What did Meta pay attention to?", "any"),
+        ("If Meta owns 49% of Scale AI, who is its CEO?", "any"),  # not a yes/no
         # An indirect question asks what its asked part asks.
         ("Then tell me: what stake did Meta take?", "number"),
         ("Can you tell me who runs Handshake?", "name"),
@@ -135,8 +142,13 @@ def test_counts_shares_and_times_in_words_fit(
         ("Meta takes a 49% share in the startup.", True),
         ("Meta has now taken 49 percent of the shares.", True),
         ("Meta took half of the company.", True),
-        # An amount of money is no share.
+        ("Meta took a 49-percent stake.", True),
+        ("Meta took a majority stake.", True),
+        ("Meta took two-thirds of it.", True),
+        # An amount of money, half a year or half a billion is no share.
         ("Meta is buying $29 billion in Scale AI.", False),
+        ("Meta bought in during the second half of the year.", False),
+        ("Meta paid half a billion dollars.", False),
     ],
 )
 def test_a_stake_or_share_question_wants_a_percentage(sentence: str, fits: bool) -> None:

@@ -119,6 +119,20 @@ def test_a_count_in_words_must_be_the_one_stated() -> None:
     assert not numbers_found("It gives two valuations: $14 billion and $29 billion.", valued)
     asked = "What two valuations does the story give?"
     assert numbers_found("It gives two valuations: $14 billion and $29 billion.", valued, asked)
+    assert numbers_found("It gives 2 valuations: $14 billion and $29 billion.", valued, asked)
+    # A yes/no question's count is a claim to check, not what it asks for.
+    told = "Five sources told Reuters that Google is cutting ties."
+    assert not numbers_found("Yes, three sources told Reuters.", told, "Did three sources say so?")
+
+
+@pytest.mark.parametrize(
+    "claim",
+    ["Meta paid $3 billion for the stake.", "Meta paid 3 million.", "Meta took 3% of it."],
+)
+def test_a_count_in_words_backs_only_a_bare_count(claim: str) -> None:
+    said = "Three sources said Meta paid billions for the stake in Scale AI."
+    assert not numbers_found(claim, said)
+    assert numbers_found("3 sources said Meta paid billions.", said)
 
 
 def test_a_denial_needs_a_denial() -> None:
