@@ -251,29 +251,30 @@ class AnswerChain:
     def _entails(self, question: str, claim: str, evidence: str) -> bool:
         """The chat model's yes/no verdict: does `evidence` state `claim`? (A failed call
         keeps the claim: the grounding check has passed it already.)"""
-        assert self.chat_model is not None
-        messages = build_judge_messages(question, claim, evidence)
-        try:
-            reply = self.chat_model.invoke(messages, max_tokens=2)
-        except Exception:
-            logger.warning("the yes/no check of a claim failed; keeping the claim")
-            logger.debug("judge failure", exc_info=True)
-            return True
-        return judged_yes(reply.text)
+        reply = self._short_reply(
+            build_judge_messages(question, claim, evidence), 2, "the yes/no check of a claim"
+        )
+        return True if reply is None else judged_yes(reply)
 
     def _choose(self, question: str, evidence: str, options: Sequence[str]) -> str | None:
         """The chat model's pick among `options` (names `evidence` gives) as the answer to
         `question`; None when its reply names none or several of them, or the call fails."""
-        assert self.chat_model is not None
-        messages = build_choice_messages(question, evidence, options)
-        try:
-            reply = self.chat_model.invoke(messages, max_tokens=16)
-        except Exception:
-            logger.warning("choosing among the cited names failed; keeping the claim")
-            logger.debug("choice failure", exc_info=True)
-            return None
-        picked = [o for o in options if entity_found(o, reply.text)]
+        reply = self._short_reply(
+            build_choice_messages(question, evidence, options), 16, "choosing among cited names"
+        )
+        picked = [o for o in options if reply is not None and entity_found(o, reply)]
         return picked[0] if len(picked) == 1 else None
+
+    def _short_reply(self, messages: list[BaseMessage], max_tokens: int, what: str) -> str | None:
+        """A check's short model call (at most `max_tokens` tokens): the reply's text, or None
+        when the call fails (logged as `what` failing; the claim is then kept)."""
+        assert self.chat_model is not None
+        try:
+            return self.chat_model.invoke(messages, max_tokens=max_tokens).text
+        except Exception:
+            logger.warning("%s failed; keeping the claim", what)
+            logger.debug("%s failure", what, exc_info=True)
+            return None
 
     def _relevant(self, passages: Sequence[RetrievedPassage], question: str) -> bool:
         """The gate: is anything retrieved close enough to the question to be worth a call?

@@ -550,3 +550,20 @@ def test_the_reader_s_pick_among_the_cited_names_repairs_a_wrong_one(
     assert "- Meta" in options
     assert [line for line in second.splitlines() if line.startswith("- ")] == options[::-1]
     _assert_sentence_citations(answer, settings)
+
+
+def test_a_failed_choice_call_keeps_the_checked_claim(
+    settings: Settings, embedder: Embedder, chroma_client: Any
+) -> None:
+    class ChoiceFails(RecordingChat):
+        def _call(self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any) -> str:
+            if messages[0].content == CHOICE_SYSTEM:
+                self.seen.append(messages)
+                raise RuntimeError("the model went away")
+            return super()._call(messages, stop, run_manager, **kw)
+
+    chat = ChoiceFails(responses=["Scale AI [1]."])
+    pipeline = _pipeline(settings, embedder, chroma_client, chat)
+    answer = pipeline.ask("Which company is Alexander Wang joining?")
+    assert any(m[0].content == CHOICE_SYSTEM for m in chat.seen)  # the choice was tried
+    assert not answer.refused and answer.answer.startswith("Scale AI [1]")
