@@ -337,7 +337,7 @@ def numbers_found(claim: str, text: str, question: str = "") -> bool:
     valuations ...?")."""
     have = figures(text)
     counted = counts(text)
-    given = asked_count(question)
+    given = _asked_count(question)
     if counts(claim) - counted - have - given:
         return False
     missing = figures(claim) - have - given
@@ -372,7 +372,7 @@ _ASKED_COUNT = re.compile(
 )
 
 
-def asked_count(question: str) -> set[str]:
+def _asked_count(question: str) -> set[str]:
     """The count a wh-question gives for what it asks ("What two valuations ...?" -> {"2"});
     empty for any other question (a yes/no question's count is a claim to check)."""
     m = _ASKED_COUNT.match(question)
