@@ -480,7 +480,7 @@ def _requote(
     million" into "$70.87 billion"): quote the sentence itself, if one says the same thing
     (the claim's entities, most of its words, a figure the wrong one misreads) and holds
     what the question asks for."""
-    wanted = answer_type(ctx.question)
+    wanted = ctx.wanted
     fits: list[int] = []
     for k, unit in enumerate(ctx.units):
         wrong = figures(claim) - figures(unit.text)
@@ -566,7 +566,7 @@ def _without_role(name: str) -> str:
 def _with_answer_type(grounded: list[_Grounded], ctx: _Context) -> tuple[list[_Grounded], bool]:
     """The claims, or the sentence of the context that holds the asked kind of fact (a time,
     an amount) when no claim does; `False` when the context holds none."""
-    wanted = answer_type(ctx.question)
+    wanted = ctx.wanted
     if wanted not in _WHAT_IS_MISSING:
         return grounded, True
     if any(fits_type(g.text, ctx.question, wanted) for g in grounded if g.refs):
@@ -602,7 +602,7 @@ def _assemble(
     if complete:
         text = " ".join(with_markers(g.text, g.passages) for g in grounded)
     else:
-        text = _known_not_asked(grounded[0], _WHAT_IS_MISSING[answer_type(ctx.question)])
+        text = _known_not_asked(grounded[0], _WHAT_IS_MISSING[ctx.wanted])
     spans: dict[int, list[SentenceRef]] = {}
     scores: dict[int, float] = {}
     for g in grounded:
