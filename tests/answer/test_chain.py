@@ -531,17 +531,25 @@ def test_a_question_about_the_dateline_passes_the_relevance_gate(
     assert not answer.refused and "San Francisco" in answer.answer
 
 
+class ChoosingChat(RecordingChat):
+    """Answers from its script, and the choice among cited names with `choice` (a name, or
+    an exception it raises)."""
+
+    choice: Any = "Meta"
+
+    def _call(self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any) -> str:
+        if messages[0].content == CHOICE_SYSTEM:
+            self.seen.append(messages)
+            if isinstance(self.choice, Exception):
+                raise self.choice
+            return str(self.choice)
+        return super()._call(messages, stop, run_manager, **kw)
+
+
 def test_the_reader_s_pick_among_the_cited_names_repairs_a_wrong_one(
     settings: Settings, embedder: Embedder, chroma_client: Any
 ) -> None:
-    class PicksMeta(RecordingChat):
-        def _call(self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any) -> str:
-            if messages[0].content == CHOICE_SYSTEM:
-                self.seen.append(messages)
-                return "Meta"
-            return super()._call(messages, stop, run_manager, **kw)
-
-    chat = PicksMeta(responses=["Scale AI [1]."])
+    chat = ChoosingChat(responses=["Scale AI [1]."], choice="Meta")
     pipeline = _pipeline(settings, embedder, chroma_client, chat)
     answer = pipeline.ask("Which company is Alexander Wang joining?")
     assert not answer.refused and answer.answer.startswith("Meta [1]")
@@ -555,14 +563,7 @@ def test_the_reader_s_pick_among_the_cited_names_repairs_a_wrong_one(
 def test_a_failed_choice_call_keeps_the_checked_claim(
     settings: Settings, embedder: Embedder, chroma_client: Any
 ) -> None:
-    class ChoiceFails(RecordingChat):
-        def _call(self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any) -> str:
-            if messages[0].content == CHOICE_SYSTEM:
-                self.seen.append(messages)
-                raise RuntimeError("the model went away")
-            return super()._call(messages, stop, run_manager, **kw)
-
-    chat = ChoiceFails(responses=["Scale AI [1]."])
+    chat = ChoosingChat(responses=["Scale AI [1]."], choice=RuntimeError("the model went away"))
     pipeline = _pipeline(settings, embedder, chroma_client, chat)
     answer = pipeline.ask("Which company is Alexander Wang joining?")
     assert any(m[0].content == CHOICE_SYSTEM for m in chat.seen)  # the choice was tried
