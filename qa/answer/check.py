@@ -72,12 +72,25 @@ _MIN_WORD_SUPPORT = 0.5
 _MIN_SIMILARITY = 0.55
 # A sentence quoted to answer in the model's place must be this close to the question.
 _MIN_QUOTE_RELEVANCE = 0.3
-_WHAT_IS_MISSING = {"date": "when", "number": "how much"}
+_WHAT_IS_MISSING = {"date": "when", "number": "how much", "name": "who"}
 # The answer types whose claims may leave the question's subject to the context.
 _TOPIC_TYPES = ("date", "number", "yes/no")
 _WH_WORD = re.compile(r"\b(who|whom|whose|what|which|when|where|why|how)\b", re.I)
 _ASKS_A_NAME = re.compile(r"^\W*(who|whom|whose|which)\b", re.I)
 _ALTERNATIVES = re.compile(r"\bor\b|\b(which|who|what) of\b|\bwhether\b", re.I)
+_HOW_MANY = re.compile(r"^\W*how many\b", re.I)
+_ASKS_WHO = re.compile(r"^\W*(who|whom)\b", re.I)
+# People or groups named by a common noun answer "who" too ("several AI rivals", "human
+# trainers", "the U.S. government"): plural agent nouns and nouns of groups.
+_AGENTS = re.compile(
+    r"\b(?!(?:others|numbers|orders|offers|matters|powers|papers|letters|headquarters"
+    r"|centers|centres|sectors|factors|errors|members?hips)\b)[a-z]{2,}(?:ers|ors|ists|ians|ees)\b"
+    r"|\b(?:compan(?:y|ies)|firms?|labs?|laboratories|rivals?|competitors?|customers?|clients?"
+    r"|governments?|people|staff|sources?|startups?|teams?|officials?|experts?|executives?"
+    r"|agenc(?:y|ies)|businesses|makers?|users?|buyers?|partners?|investors?|employees?"
+    r"|workers?|spokes(?:person|man|woman)|founders?|group|groups|everyone|nobody|no one)\b",
+    re.I,
+)
 
 
 def says_not_known(text: str) -> bool:
@@ -220,6 +233,36 @@ class _Context:
     def asks_a_name(self) -> bool:
         """Does the question ask who, or which one ("Which company ...?")?"""
         return _ASKS_A_NAME.match(asked_part(self.question)) is not None
+
+    @property
+    def missing(self) -> str:
+        """What an answer without the asked fact does not say: "when", "how much", "how
+        many", "who"."""
+        if _HOW_MANY.match(asked_part(self.question)):
+            return "how many"
+        return _WHAT_IS_MISSING[self.wanted]
+
+    @cached_property
+    def asks_who(self) -> bool:
+        """Does the question ask who (not which one, nor who of several it names, nor who
+        wrote an article line)? Then an answer must name someone: `names_someone`."""
+        return (
+            _ASKS_WHO.match(asked_part(self.question)) is not None
+            and _ALTERNATIVES.search(self.question) is None
+            and self.asked_header is None
+        )
+
+    def names_someone(self, claim: _Grounded) -> bool:
+        """Does the claim name someone the question does not: an entity, a role ("the
+        CEO", for "Who is Alexander Wang?") or people by a common noun ("several AI
+        rivals")? "Scale AI was founded in 2016" names no one for "Who founded Scale AI?"."""
+        if any(not self.is_asked(e) and not is_role(e) for e in claim.entities):
+            return True
+        asked = set(tokens(self.question))
+        said = [w.lower() for w in re.findall(r"[\w.]+", claim.text)]
+        if any(w in ROLE_WORDS and w != "ai" and w not in asked for w in said):
+            return True
+        return any(m.group(0).lower() not in asked for m in _AGENTS.finditer(claim.text))
 
     @cached_property
     def asked_header(self) -> Callable[[str], bool] | None:
@@ -567,6 +610,10 @@ def _with_answer_type(grounded: list[_Grounded], ctx: _Context) -> tuple[list[_G
     """The claims, or the sentence of the context that holds the asked kind of fact (a time,
     an amount) when no claim does; `False` when the context holds none."""
     wanted = ctx.wanted
+    if wanted == "name":
+        if not ctx.asks_who or any(ctx.names_someone(g) for g in grounded if g.refs):
+            return grounded, True
+        return [g for g in grounded if g.refs][:1], False  # "... in 2016" says not who
     if wanted not in _WHAT_IS_MISSING:
         return grounded, True
     if any(fits_type(g.text, ctx.question, wanted) for g in grounded if g.refs):
@@ -602,7 +649,7 @@ def _assemble(
     if complete:
         text = " ".join(with_markers(g.text, g.passages) for g in grounded)
     else:
-        text = _known_not_asked(grounded[0], _WHAT_IS_MISSING[ctx.wanted])
+        text = _known_not_asked(grounded[0], ctx.missing)
     spans: dict[int, list[SentenceRef]] = {}
     scores: dict[int, float] = {}
     for g in grounded:

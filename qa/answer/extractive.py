@@ -136,9 +136,28 @@ def answer_type(question: str) -> AnswerType:
 _HOW_MANY = re.compile(
     r"^\s*how many\s+(?:of\s+(?:the|its|their|his|her)\s+)?(?P<thing>[a-z]+)", re.I
 )
+_HOW_MANY_TIMES = re.compile(r"^\s*how many times\b", re.I)
 _COUNT_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a dozen|several|a few"
 )
+
+
+# What a count is not: an amount of money, a percentage, a year ("How many trainers ...?" is
+# not answered by "$ 100", "49 %" or "in 2016").
+_NOT_A_COUNT = re.compile(
+    r"[$€£]\s*\d[\d.,]*(?:\s*\d{3}\b)*(?:\s*(?:million|billion|trillion|bn|m)\b)?"
+    r"|\d[\d.,]*\s*(?:%|percent\b|per cent\b|pct\b)"
+    r"|\d[\d.,]*\s*(?:million|billion|trillion)?\s*(?:dollars|euros|pounds|usd)\b"
+    r"|\b(?:1[89]|20)\d\d\b",
+    re.I,
+)
+
+
+def _counts_the_asked(sentence: str, question: str) -> bool:
+    """For "How many <things> ...?" (not "how many times"): does `sentence` hold a count,
+    a number that is no amount of money, percentage or year, or the things counted in
+    words (`_counted`)?"""
+    return bool(_HAS_NUMBER.search(_NOT_A_COUNT.sub(" ", sentence))) or _counted(sentence, question)
 
 
 def _counted(sentence: str, question: str) -> bool:
@@ -161,6 +180,8 @@ def fits_type(sentence: str, question: str, wanted: AnswerType) -> bool:
             return True
         if _SHARE_Q.match(question):
             return bool(_SHARE.search(sentence) or _PROPORTION.search(sentence))
+        if _HOW_MANY.match(question) and not _HOW_MANY_TIMES.match(question):
+            return _counts_the_asked(sentence, question)
         return bool(_HAS_NUMBER.search(sentence) or _counted(sentence, question))
     if wanted == "date":
         if _SINCE_WHEN_Q.match(question) and _DURATION.search(sentence):

@@ -31,6 +31,7 @@ __all__ = [
     "about_the_question",
     "claim_entities",
     "context_names",
+    "dated_together",
     "entity_found",
     "is_role",
     "negated",
@@ -387,6 +388,27 @@ def times_found(claim: str, text: str) -> bool:
     return all(" ".join(t.lower().split()) in have for t in _TIME.findall(claim))
 
 
+_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
+
+
+def _dates(text: str) -> set[str]:
+    """The time expressions and years of a text, lower case ("this year", "2024")."""
+    found = {" ".join(t.lower().split()) for t in _TIME.findall(text)}
+    return found | {f for f in figures(text) if _YEAR.match(f)}
+
+
+def dated_together(claim: str, texts: Sequence[str]) -> bool:
+    """When a claim states an amount and a time ("$200 million ... in 2024"), the time dates
+    that amount: one of `texts` (the sentences backing the claim) must hold both, or two
+    sentences would join one's amount ("$ 200 million this year") to another's year
+    ("revenue of $ 870 million in 2024"). True when the claim states no amount or no time."""
+    when = _dates(claim)
+    amounts = {f for f in figures(claim) if not _YEAR.match(f) and not is_multiple(f)}
+    if not when or not amounts:
+        return True
+    return any(when & _dates(t) and amounts & figures(t) for t in texts)
+
+
 def _fmt(value: float) -> str:
     return str(int(value)) if value.is_integer() else f"{value:g}"
 
@@ -434,6 +456,8 @@ def supported_by(
     `window` and `passage` are the texts it reads)."""
     text = " ".join(r.text for r in refs)
     if not numbers_found(claim, text, question) or not times_found(claim, text):
+        return False
+    if len(refs) > 1 and not dated_together(claim, [r.text for r in refs]):
         return False
     if not all(entity_found(e, text) for e in entities):
         return False

@@ -597,3 +597,86 @@ def test_the_story_s_subject_is_no_excuse_in_a_sentence_about_someone_else(
         "Google, like OpenAI, was a big Scale AI customer. Google declined to comment.",
     ]
     assert check(raw, embedder, question=question, texts=texts) is None
+
+
+def test_a_who_answer_that_names_no_one_says_what_is_known(embedder: Embedder) -> None:
+    texts = ["Established in 2016, Scale AI provides labeled data to model makers."]
+    checked = check(
+        "Scale AI was founded in 2016 [1].",
+        embedder,
+        question="Who founded Scale AI?",
+        texts=texts,
+    )
+    assert checked is not None and not checked.complete
+    assert checked.text == "The articles say that Scale AI was founded in 2016 [1], but not who."
+
+
+@pytest.mark.parametrize(
+    ("question", "raw", "text"),
+    [
+        (
+            "Who is moving to Meta?",
+            "Alexander Wang is moving to Meta [2].",
+            "Scale AI's CEO, Alexander Wang, is moving to Meta with several employees.",
+        ),
+        (
+            "Who is Alexander Wang?",
+            "He is Scale AI's CEO [2].",
+            "Scale AI's CEO, Alexander Wang, is moving to Meta with several employees.",
+        ),
+        (
+            "Who is Google talking to instead of Scale AI?",
+            "Google is talking to several rivals of Scale AI [1].",
+            "Google is talking to several rivals of Scale AI this week.",
+        ),
+        (
+            "Who annotates the data for Scale AI?",
+            "Human trainers annotate the data for Scale AI [1].",
+            "Human trainers annotate the data for Scale AI.",
+        ),
+    ],
+)
+def test_a_who_answer_naming_someone_or_a_group_is_complete(
+    question: str, raw: str, text: str, embedder: Embedder
+) -> None:
+    checked = check(raw, embedder, question=question, texts=[text, STORY[1]])
+    assert checked is not None and checked.complete
+
+
+def test_a_count_is_no_amount_percentage_or_year(embedder: Embedder) -> None:
+    texts = ["Meta is taking 49 % of the shares in Scale AI, which has human trainers."]
+    checked = check(
+        "Meta is taking 49 % of the shares in Scale AI [1].",
+        embedder,
+        question="How many human trainers does Scale AI have?",
+        texts=texts,
+    )
+    assert checked is not None and not checked.complete
+    assert checked.text.endswith("but not how many.")
+
+
+def test_two_sentences_never_date_one_s_amount_with_the_other_s_year(
+    embedder: Embedder,
+) -> None:
+    texts = [
+        "Google plans to pay Scale AI about $ 200 million this year.",
+        "Scale AI had revenue of $ 870 million in 2024, and Google spent $ 150 million.",
+    ]
+    question = "When is Google's $200 million payment to Scale AI planned for?"
+    assert (
+        check(
+            "Google's $200 million is planned for 2024 [1][2].",
+            embedder,
+            question=question,
+            texts=texts,
+            requote=False,
+        )
+        is None
+    )
+    checked = check(
+        "Google's $200 million is planned for this year [1].",
+        embedder,
+        question=question,
+        texts=texts,
+    )
+    assert checked is not None and checked.complete

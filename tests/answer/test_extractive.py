@@ -165,3 +165,23 @@ def test_an_indirect_question_is_typed_by_its_asked_part() -> None:
 def test_may_is_a_month_only_as_a_name() -> None:
     assert fits_type("Llama shipped in May.", "When did Llama ship?", "date")
     assert not fits_type("It may hurt a lot.", "When will it hurt?", "date")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "counts"),
+    [
+        ("Meta is taking 49 % of the shares.", False),
+        ("One annotation can cost as much as $ 100.", False),
+        ("Scale AI was established in 2016.", False),
+        ("It has 240,000 human trainers.", True),
+        ("Five human trainers quit.", True),
+    ],
+)
+def test_a_how_many_question_wants_a_count(sentence: str, counts: bool) -> None:
+    question = "How many human trainers does Scale AI have?"
+    assert fits_type(sentence, question, answer_type(question)) is counts
+
+
+def test_a_multiple_still_answers_how_many_times() -> None:
+    question = "How many times did Handshake's demand grow?"
+    assert fits_type("Demand grew threefold.", question, answer_type(question))

@@ -22,6 +22,7 @@ from qa.answer import (
     split_cited,
     times_found,
 )
+from qa.answer.grounding import dated_together
 from qa.answer.verification import figures
 
 from conftest import passages_of
@@ -185,3 +186,29 @@ def test_no_answer_keeps_a_number_or_entity_its_cited_sentences_lack(
         assert numbers_found(claim.text, cited), (claim, cited)
         for entity in claim_entities(claim.text, names):
             assert entity_found(entity, cited), (entity, claim, cited)
+
+
+@pytest.mark.parametrize(
+    ("claim", "texts", "together"),
+    [
+        # the amount of one sentence, the year of another
+        (
+            "Google's $200 million is planned for 2024.",
+            ["Google plans to pay $ 200 million this year.", "Revenue was $ 870 million in 2024."],
+            False,
+        ),
+        # each amount with its own time
+        (
+            "Google planned $200 million this year, after $150 million last year.",
+            ["Google plans to pay $ 200 million this year.", "It spent $ 150 million last year."],
+            True,
+        ),
+        # no time, or no amount: nothing to join
+        ("Google planned $200 million.", ["It planned $ 200 million.", "In 2024."], True),
+        ("Scale AI was founded in 2016.", ["Scale AI was founded.", "In 2016."], True),
+    ],
+)
+def test_a_claim_s_time_dates_its_amount_in_one_sentence(
+    claim: str, texts: list[str], together: bool
+) -> None:
+    assert dated_together(claim, texts) is together
