@@ -10,7 +10,15 @@ from typing import Literal
 from qa.answer.context import is_asked_header, score_sentences
 from qa.types import Embed, RetrievedPassage
 
-__all__ = ["AnswerType", "Extract", "answer_type", "asked_part", "extract_answer", "fits_type"]
+__all__ = [
+    "AnswerType",
+    "Extract",
+    "answer_type",
+    "asked_part",
+    "asks_a_count",
+    "extract_answer",
+    "fits_type",
+]
 
 
 @dataclass(frozen=True)
@@ -136,27 +144,40 @@ def answer_type(question: str) -> AnswerType:
 _HOW_MANY = re.compile(
     r"^\s*how many\s+(?:of\s+(?:the|its|their|his|her)\s+)?(?P<thing>[a-z]+)", re.I
 )
-_HOW_MANY_TIMES = re.compile(r"^\s*how many times\b", re.I)
 _COUNT_WORDS = (
     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a dozen|several|a few"
 )
 
 
 # What a count is not: an amount of money, a percentage, a year ("How many trainers ...?" is
-# not answered by "$ 100", "49 %" or "in 2016").
+# not answered by "$ 100", "49 %" or "in 2016"; "2000 people" is a count).
 _NOT_A_COUNT = re.compile(
     r"[$€£]\s*\d[\d.,]*(?:\s*\d{3}\b)*(?:\s*(?:million|billion|trillion|bn|m)\b)?"
     r"|\d[\d.,]*\s*(?:%|percent\b|per cent\b|pct\b)"
     r"|\d[\d.,]*\s*(?:million|billion|trillion)?\s*(?:dollars|euros|pounds|usd)\b"
-    r"|\b(?:1[89]|20)\d\d\b",
+    r"|\b(?:in|since|by|of|from|until|before|after|during)\s+(?:1[89]|20)\d\d\b",
     re.I,
 )
+# "How many million dollars ...?", "How many percent ...?" ask an amount, not a count.
+_AMOUNT_UNITS = frozenset(
+    {
+        "million", "millions", "billion", "billions", "trillion", "thousand", "thousands",
+        "hundred", "hundreds", "dollars", "euros", "pounds", "yen", "yuan", "cents",
+        "percent", "percentage", "points", "times",
+    }
+)  # fmt: skip
+
+
+def asks_a_count(question: str) -> bool:
+    """Does the question ask how many of a thing ("How many trainers ...?"), not how many
+    times, nor an amount ("How many million dollars ...?")?"""
+    asked = _HOW_MANY.match(asked_part(question))
+    return asked is not None and asked.group("thing").lower() not in _AMOUNT_UNITS
 
 
 def _counts_the_asked(sentence: str, question: str) -> bool:
-    """For "How many <things> ...?" (not "how many times"): does `sentence` hold a count,
-    a number that is no amount of money, percentage or year, or the things counted in
-    words (`_counted`)?"""
+    """Does `sentence` hold a count: a number that is no amount of money, percentage or
+    year, or the asked things counted in words (`_counted`)?"""
     return bool(_HAS_NUMBER.search(_NOT_A_COUNT.sub(" ", sentence))) or _counted(sentence, question)
 
 
@@ -180,7 +201,7 @@ def fits_type(sentence: str, question: str, wanted: AnswerType) -> bool:
             return True
         if _SHARE_Q.match(question):
             return bool(_SHARE.search(sentence) or _PROPORTION.search(sentence))
-        if _HOW_MANY.match(question) and not _HOW_MANY_TIMES.match(question):
+        if asks_a_count(question):
             return _counts_the_asked(sentence, question)
         return bool(_HAS_NUMBER.search(sentence) or _counted(sentence, question))
     if wanted == "date":

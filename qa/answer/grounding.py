@@ -398,15 +398,16 @@ def _dates(text: str) -> set[str]:
 
 
 def dated_together(claim: str, texts: Sequence[str]) -> bool:
-    """When a claim states an amount and a time ("$200 million ... in 2024"), the time dates
-    that amount: one of `texts` (the sentences backing the claim) must hold both, or two
-    sentences would join one's amount ("$ 200 million this year") to another's year
-    ("revenue of $ 870 million in 2024"). True when the claim states no amount or no time."""
+    """When a claim states an amount and a time ("$200 million ... in 2024"), no sentence
+    backing it (`texts`) may give that amount another time: "$ 200 million this year" in one
+    sentence and "in 2024" in another do not make "$200 million in 2024". True when the
+    claim states no amount or no time, or the amount's sentence gives no time or the
+    claim's ("Scale AI, founded in 2016, is selling a 49% stake" joins two facts)."""
     when = _dates(claim)
     amounts = {f for f in figures(claim) if not _YEAR.match(f) and not is_multiple(f)}
     if not when or not amounts:
         return True
-    return any(when & _dates(t) and amounts & figures(t) for t in texts)
+    return not any(amounts & figures(t) and _dates(t) and not when & _dates(t) for t in texts)
 
 
 def _fmt(value: float) -> str:

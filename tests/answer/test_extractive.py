@@ -175,6 +175,7 @@ def test_may_is_a_month_only_as_a_name() -> None:
         ("Scale AI was established in 2016.", False),
         ("It has 240,000 human trainers.", True),
         ("Five human trainers quit.", True),
+        ("It has 2000 human trainers.", True),
     ],
 )
 def test_a_how_many_question_wants_a_count(sentence: str, counts: bool) -> None:
@@ -185,3 +186,14 @@ def test_a_how_many_question_wants_a_count(sentence: str, counts: bool) -> None:
 def test_a_multiple_still_answers_how_many_times() -> None:
     question = "How many times did Handshake's demand grow?"
     assert fits_type("Demand grew threefold.", question, answer_type(question))
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        ("How many million dollars did Google plan to pay?", "Google planned $ 200 million."),
+        ("How many percent of Scale AI is Meta taking?", "Meta is taking 49 % of Scale AI."),
+    ],
+)
+def test_how_many_of_a_unit_asks_an_amount(question: str, sentence: str) -> None:
+    assert fits_type(sentence, question, answer_type(question))

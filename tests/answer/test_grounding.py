@@ -206,6 +206,12 @@ def test_no_answer_keeps_a_number_or_entity_its_cited_sentences_lack(
         # no time, or no amount: nothing to join
         ("Google planned $200 million.", ["It planned $ 200 million.", "In 2024."], True),
         ("Scale AI was founded in 2016.", ["Scale AI was founded.", "In 2016."], True),
+        # two facts joined: the amount's sentence gives no time of its own
+        (
+            "Scale AI, founded in 2016, is selling a 49% stake.",
+            ["Scale AI was founded in 2016.", "Meta is taking a 49% stake in Scale AI."],
+            True,
+        ),
     ],
 )
 def test_a_claim_s_time_dates_its_amount_in_one_sentence(
