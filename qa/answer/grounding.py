@@ -4,9 +4,10 @@ sentence(s) of the passage it cites, not merely by a passage that shares its wor
 A claim is supported by a cited sentence when the sentence holds the claim's named entities
 (capitalised spans or known aliases; matched case- and space-insensitively, small edits
 tolerated), its numbers (or their sum or difference), a negation when the claim denies
-something, and the question's own entities (in the sentence or the one before it, which a
-pronoun may point back to). Everything here is a pure function of texts, so it is tested on
-its own; `check_answer` decides what to do with a claim that fails.
+something (with the verb it denies), and the question's own entities (in the sentence or
+the one before it, which a pronoun may point back to). Everything here is a pure function
+of texts, so it is tested on its own; `check_answer` decides what to do with a claim that
+fails.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = [
     "claim_entities",
     "context_names",
     "dated_together",
+    "denials_found",
     "entity_found",
     "is_role",
     "negated",
@@ -414,6 +416,48 @@ def _fmt(value: float) -> str:
     return str(int(value)) if value.is_integer() else f"{value:g}"
 
 
+# What a claim says was not done: the verb after "not", "never" or "n't" ("did not respond",
+# "has never commented", "wasn't available").
+_DENIED = re.compile(
+    r"\b(?:not|never)\s+(?:(?:yet|even|ever|also|be|been|have|to)\s+)*(?P<verb>[a-z]+)"
+    r"|n[’']t\s+(?:(?:yet|even|ever|also|be|been|have)\s+)*(?P<verb2>[a-z]+)",
+    re.I,
+)
+
+# Words after "not" that are no verb of their own ("did not only ...", "is not a ...").
+_AUXILIARIES = frozenset(
+    {
+        "a", "an", "the", "any", "only", "just", "all", "yet", "even", "ever", "also", "so",
+        "as", "that", "this", "to", "for", "in", "on", "at", "by", "with",
+    }
+)  # fmt: skip
+
+
+def _stem(word: str) -> str:
+    """A word without its inflection, for matching "denied" with "deny", "commented" with
+    "comment" (the first four letters of what is left)."""
+    word = word.lower()
+    for suffix in ("ing", "ied", "ies", "ed", "es", "s", "y", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    return word[:4]
+
+
+def denials_found(claim: str, text: str) -> bool:
+    """True when what the claim says was not done is in `text` too: the verb after its
+    "not" ("did not respond" needs "respond"; "declined to comment" backs "did not comment"
+    but not "did not deny"). A claim of absence needs support like any other."""
+    said = {_stem(w) for w in _WORD.findall(text)}
+    for m in _DENIED.finditer(claim):
+        verb = m.group("verb") or m.group("verb2")
+        if verb.lower() in _AUXILIARIES:
+            continue
+        if _stem(verb) not in said:
+            return False
+    return True
+
+
 def negated(text: str) -> bool:
     """True when `text` denies something ("did not respond", "no comment", "declined"); a
     leading "No," answers a question and denies nothing by itself."""
@@ -462,6 +506,6 @@ def supported_by(
         return False
     if not all(entity_found(e, text) for e in entities):
         return False
-    if negated(claim) and not negated(text):
+    if negated(claim) and not (negated(text) and denials_found(claim, text)):
         return False
     return about_the_question(window, passage, asked)

@@ -728,3 +728,17 @@ def test_a_role_of_the_question_s_entity_says_who(embedder: Embedder) -> None:
         texts=["The OpenAI CEO said on Friday that it would still work with Scale AI."],
     )
     assert checked is not None and checked.complete
+
+
+def test_a_denial_the_sentence_does_not_state_fails(embedder: Embedder) -> None:
+    texts = ["A spokesperson from Scale has opted not to comment on its relationship with Google."]
+    question = "Did Scale's spokesperson deny that Google was leaving?"
+    raw = "Scale's spokesperson did not deny that Google was leaving [1]."
+    assert check(raw, embedder, question=question, texts=texts, requote=False) is None
+    said = check(
+        "Scale's spokesperson opted not to comment on Google [1].",
+        embedder,
+        question=question,
+        texts=texts,
+    )
+    assert said is not None and said.complete

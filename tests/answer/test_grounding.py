@@ -22,7 +22,7 @@ from qa.answer import (
     split_cited,
     times_found,
 )
-from qa.answer.grounding import dated_together
+from qa.answer.grounding import dated_together, denials_found
 from qa.answer.verification import figures
 
 from conftest import passages_of
@@ -218,3 +218,18 @@ def test_a_claim_s_time_dates_its_amount_in_one_sentence(
     claim: str, texts: list[str], together: bool
 ) -> None:
     assert dated_together(claim, texts) is together
+
+
+@pytest.mark.parametrize(
+    ("claim", "found"),
+    [
+        ("XAI did not respond to Reuters.", True),
+        ("OpenAI has not commented.", True),
+        ("xAI didn't respond.", True),
+        ("The spokesperson did not deny that Google was leaving.", False),
+        ("He did not do anything after the deal.", False),
+    ],
+)
+def test_what_a_claim_says_was_not_done_must_be_said(claim: str, found: bool) -> None:
+    text = "Google and Openai declined to comment. XAI did not respond to a request for comment."
+    assert denials_found(claim, text) is found
