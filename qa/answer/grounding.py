@@ -416,14 +416,25 @@ def _fmt(value: float) -> str:
     return str(int(value)) if value.is_integer() else f"{value:g}"
 
 
-# What a claim says was not done: the verb after "not", "never" or "n't" ("did not respond",
-# "has never commented", "wasn't available").
+# What a claim says was not done: the verb after "not", "never", "n't", "cannot", "neither",
+# "nor", "declined to", "without" ("did not respond", "has never publicly commented",
+# "wasn't available", "neither confirmed nor denied"), adverbs and "want to" passed over.
+_SKIPPED = (
+    r"(?:(?:yet|even|ever|also|be|been|have|to|\w+ly"
+    r"|(?:want|wish|plan|intend|care|need|choose)s?(?:ed)?\s+to)\s+)*"
+)
 _DENIED = re.compile(
-    r"\b(?:not|never)\s+(?:(?:yet|even|ever|also|be|been|have|to)\s+)*(?P<verb>[a-z]+)"
-    r"|n[’']t\s+(?:(?:yet|even|ever|also|be|been|have)\s+)*(?P<verb2>[a-z]+)",
+    rf"(?:\b(?:not|never|cannot|neither|nor|without|(?:declined|refused|failed|unable|opted)\s+to)"
+    rf"|n[’']t)\s+{_SKIPPED}(?P<verb>[a-z][a-z\-]*)",
     re.I,
 )
-
+# Where a sentence denies something: the words after its negation, up to the clause's end.
+_DENIAL_CUE = re.compile(
+    r"\b(?:not|never|no longer|cannot|without|neither|nor|declined|declines|refused|refuses"
+    r"|denied|denies|failed|fails|unable)\b|n[’']t\b",
+    re.I,
+)
+_DENIAL_WINDOW = 6  # words
 # Words after "not" that are no verb of their own ("did not only ...", "is not a ...").
 _AUXILIARIES = frozenset(
     {
@@ -431,29 +442,64 @@ _AUXILIARIES = frozenset(
         "as", "that", "this", "to", "for", "in", "on", "at", "by", "with",
     }
 )  # fmt: skip
+# Irregular forms, read as the verb they are a form of.
+_IRREGULAR = {
+    "said": "say", "says": "say", "spoke": "speak", "spoken": "speak", "bought": "buy",
+    "sold": "sell", "told": "tell", "paid": "pay", "made": "make", "held": "hold",
+    "left": "leave", "went": "go", "gone": "go", "gave": "give", "given": "give",
+    "took": "take", "taken": "take", "knew": "know", "known": "know", "saw": "see",
+    "seen": "see", "met": "meet", "brought": "bring", "thought": "think", "found": "find",
+    "began": "begin", "begun": "begin", "won": "win", "lost": "lose", "kept": "keep",
+    "sent": "send", "spent": "spend", "built": "build", "did": "do", "does": "do",
+    "done": "do", "wrote": "write", "written": "write", "chose": "choose", "chosen": "choose",
+    "broke": "break", "broken": "break", "got": "get", "gotten": "get", "had": "have",
+    "has": "have", "led": "lead", "ran": "run", "stood": "stand", "sought": "seek",
+}  # fmt: skip
 
 
 def _stem(word: str) -> str:
-    """A word without its inflection, for matching "denied" with "deny", "commented" with
-    "comment" (the first four letters of what is left)."""
+    """A verb without its inflection, for matching "denied" with "deny", "given" with
+    "gave", "commented" with "comment" (the first five letters of what is left)."""
     word = word.lower()
-    for suffix in ("ing", "ied", "ies", "ed", "es", "s", "y", "e"):
+    word = _IRREGULAR.get(word, word)
+    for suffix, instead in (
+        ("ing", ""),
+        ("ied", "y"),
+        ("ies", "y"),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+    ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)]
+            word = word[: -len(suffix)] + instead
             break
-    return word[:4]
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    return word[:5]
+
+
+def _denied_in(text: str) -> set[str]:
+    """The stems of the words a text denies: the few words after each of its negations
+    ("declined to comment" -> "to", "comme"), within the clause."""
+    found: set[str] = set()
+    for cue in _DENIAL_CUE.finditer(text):
+        clause = re.split(r"[.!?;]", text[cue.end() :], maxsplit=1)[0]
+        found |= {_stem(w) for w in _WORD.findall(clause)[:_DENIAL_WINDOW]}
+    return found
 
 
 def denials_found(claim: str, text: str) -> bool:
-    """True when what the claim says was not done is in `text` too: the verb after its
-    "not" ("did not respond" needs "respond"; "declined to comment" backs "did not comment"
-    but not "did not deny"). A claim of absence needs support like any other."""
-    said = {_stem(w) for w in _WORD.findall(text)}
+    """True when what the claim says was not done, `text` says was not done too: the verb
+    after the claim's "not" must be among the few words after a negation of `text`.
+    "declined to comment" backs "did not comment" but not "did not deny"; "Meta, which
+    acquired a stake, did not respond" does not back "Meta did not acquire a stake". A
+    claim of absence needs support like any other."""
+    denied = _denied_in(text)
     for m in _DENIED.finditer(claim):
-        verb = m.group("verb") or m.group("verb2")
+        verb = m.group("verb")
         if verb.lower() in _AUXILIARIES:
             continue
-        if _stem(verb) not in said:
+        if _stem(verb) not in denied:
             return False
     return True
 

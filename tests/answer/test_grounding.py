@@ -233,3 +233,33 @@ def test_a_claim_s_time_dates_its_amount_in_one_sentence(
 def test_what_a_claim_says_was_not_done_must_be_said(claim: str, found: bool) -> None:
     text = "Google and Openai declined to comment. XAI did not respond to a request for comment."
     assert denials_found(claim, text) is found
+
+
+@pytest.mark.parametrize(
+    ("claim", "text", "found"),
+    [
+        # the verb elsewhere in the sentence, not where it denies
+        (
+            "Meta did not acquire a stake in Scale AI.",
+            "Meta, which acquired a 49% stake in Scale AI, did not respond to a request.",
+            False,
+        ),
+        ("Google did not cut ties.", "Google cut ties with Scale, but did not say why.", False),
+        # denials without "not"
+        (
+            "Scale neither confirmed nor denied that Google was leaving.",
+            "A spokesperson from Scale has opted not to comment.",
+            False,
+        ),
+        # forms of one verb, adverbs, "want to", hyphens
+        ("Meta has not given details.", "Meta did not give details.", True),
+        ("Scale AI did not deny it.", "Scale AI is not denying it.", True),
+        ("OpenAI did not publicly comment.", "OpenAI declined to comment.", True),
+        ("OpenAI did not want to comment.", "OpenAI declined to comment.", True),
+        ("Scale did not re-sign the deal.", "Scale did not re-sign the deal.", True),
+        # four letters in common are no match
+        ("He did not commit.", "He declined to comment.", False),
+    ],
+)
+def test_a_denial_is_found_only_where_the_text_denies(claim: str, text: str, found: bool) -> None:
+    assert denials_found(claim, text) is found
