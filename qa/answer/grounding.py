@@ -386,8 +386,12 @@ def times_found(claim: str, text: str) -> bool:
     """True when every time expression of the claim ("next year", "months ago", "Friday",
     "April"; "May" is left out, being also a verb) is in `text`: "this year" is no support
     for "next year"."""
-    have = {" ".join(t.lower().split()) for t in _TIME.findall(text)}
-    return all(" ".join(t.lower().split()) in have for t in _TIME.findall(claim))
+    return _times(claim) <= _times(text)
+
+
+def _times(text: str) -> set[str]:
+    """The time expressions of a text, lower case, spaces collapsed ("this year")."""
+    return {" ".join(t.lower().split()) for t in _TIME.findall(text)}
 
 
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
@@ -395,8 +399,7 @@ _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 
 def _dates(text: str) -> set[str]:
     """The time expressions and years of a text, lower case ("this year", "2024")."""
-    found = {" ".join(t.lower().split()) for t in _TIME.findall(text)}
-    return found | {f for f in figures(text) if _YEAR.match(f)}
+    return _times(text) | {f for f in figures(text) if _YEAR.match(f)}
 
 
 def dated_together(claim: str, texts: Sequence[str]) -> bool:
