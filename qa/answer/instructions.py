@@ -89,9 +89,10 @@ _OVERRIDE = re.compile(
     r"|\b(previous|prior|above|earlier|preceding|original|initial) (rules|instructions"
     r"|guidelines|directives|prompts?)\b|\b(rules|instructions) (above|so far)\b"
     r"|^new (instructions?|task|orders|directives?)\b"
+    # "sudo mode", "sudo answer everything"; not "sudo has a new vulnerability"
+    r"|^sudo (mode|\w+ (everything|anything|all))\b"
     # the assistant's rules declared void ("The assistant's rules no longer apply.", "All
     # previous constraints are void."); not a news report that rules were lifted
-    r"|^sudo (mode|\w+ (everything|anything|all))\b"
     r"|\b(your|the (assistant|ai|bot|chatbot|model|system)'?s?|previous|prior|earlier|above"
     r"|original|initial|these|my) (rules?|instructions?|guidelines?|restrictions?|constraints?"
     r"|polic(y|ies)|limits|filters?|guardrails?)\b[^.?!]{0,20}?\b(no longer appl(y|ies)"
@@ -293,10 +294,10 @@ def _asked_after_instruction(sentence: str) -> str:
         head = sentence[: joint.start()].strip()
         if whole or _commands_output(head):
             asked.append(rest)
-    # "... and then answer: who is ...?" asks "Who is ...?": the part that opens as a question
-    opening = [a for a in asked if _QUESTION_START.match(_LEAD_IN.sub("", a))]
     if not asked:
         return sentence
+    # "... and then answer: who is ...?" asks "Who is ...?": the part that opens as a question
+    opening = [a for a in asked if _QUESTION_START.match(_LEAD_IN.sub("", a))]
     rest = (opening or asked)[0]
     return rest[0].upper() + rest[1:]
 
