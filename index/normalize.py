@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
 import unicodedata
 
-__all__ = ["STOPWORDS", "match_key", "normalize", "spaced_figures", "tokens"]
+import snowballstemmer
+
+__all__ = ["STOPWORDS", "match_key", "normalize", "spaced_figures", "stem", "tokens"]
 
 _QUOTES = str.maketrans(
     {
@@ -121,3 +125,15 @@ def spaced_figures(text: str) -> list[str]:
     """Figures split by a space, as rough machine translations garble them ("70 870
     million" where another version says "$ 870 million"), in order of appearance."""
     return _SPACED_FIGURE.findall(text)
+
+
+_STEMMER = snowballstemmer.stemmer("english")  # Porter2; one object, not thread-safe
+_STEMMER_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A lower-case word's Porter2 stem ("taking", "takes" -> "take"; "denied" -> "deni"),
+    from `snowballstemmer`; thread-safe."""
+    with _STEMMER_LOCK:
+        return str(_STEMMER.stemWord(word))

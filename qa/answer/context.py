@@ -7,20 +7,17 @@ prompt (never from the citation: a citation still names the whole passage's span
 
 from __future__ import annotations
 
-import functools
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
-import snowballstemmer
 from rapidfuzz import fuzz, process
 
 from index.chunker import sentence_spans
 from index.metadata import asked_header_line
-from index.normalize import tokens
+from index.normalize import stem, tokens
 from qa.answer.grounding import context_names, entity_found, question_entities
 from qa.answer.verification import figures
 from qa.types import Embed, RetrievedPassage
@@ -126,19 +123,9 @@ def shared_words(wanted: set[str], words: set[str]) -> int:
 
 
 _POSSESSIVE = re.compile(r"'s$")
-_STEMMER = snowballstemmer.stemmer("english")  # Porter2; one object, not thread-safe
-_STEMMER_LOCK = threading.Lock()
-
-
-@functools.lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    with _STEMMER_LOCK:
-        return str(_STEMMER.stemWord(word))
-
-
 # Words that say what kind of answer is wanted, not what it is about (as stems).
 _ASKING_WORDS = frozenset(
-    _stem(w)
+    stem(w)
     for w in (
         *("how", "much", "many", "which", "what", "who", "whom", "whose", "when", "where"),
         *("name", "list", "tell"),
@@ -149,7 +136,7 @@ _ASKING_WORDS = frozenset(
 def _stems(text: str) -> list[str]:
     """The stems of a text's content words, in order (stopwords left out, possessives
     dropped; Snowball's English stemmer: "taking" and "takes" -> take)."""
-    return [_stem(w) for w in (_POSSESSIVE.sub("", t) for t in tokens(text)) if w]
+    return [stem(w) for w in (_POSSESSIVE.sub("", t) for t in tokens(text)) if w]
 
 
 def _content_words(text: str) -> set[str]:

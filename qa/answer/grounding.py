@@ -20,6 +20,7 @@ from itertools import combinations
 from rapidfuzz import fuzz
 
 from index.chunker import sentence_spans
+from index.normalize import stem
 from qa.answer.verification import counts, figures, is_multiple
 from qa.types import RetrievedPassage
 
@@ -462,28 +463,15 @@ _IRREGULAR = {
 
 def _stem(word: str) -> str:
     """A verb without its inflection, for matching "denied" with "deny", "given" with
-    "gave", "commented" with "comment" (the first five letters of what is left)."""
+    "gave", "commented" with "comment": an irregular form read as its verb, then its
+    Porter2 stem (`stem`)."""
     word = word.lower()
-    word = _IRREGULAR.get(word, word)
-    for suffix, instead in (
-        ("ing", ""),
-        ("ied", "y"),
-        ("ies", "y"),
-        ("ed", ""),
-        ("es", ""),
-        ("s", ""),
-    ):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)] + instead
-            break
-    if word.endswith("e") and len(word) > 3:
-        word = word[:-1]
-    return word[:5]
+    return stem(_IRREGULAR.get(word, word))
 
 
 def _denied_in(text: str) -> set[str]:
     """The stems of the words a text denies: the few words after each of its negations
-    ("declined to comment" -> "to", "comme"), within the clause."""
+    ("declined to comment" -> "to", "comment"), within the clause."""
     found: set[str] = set()
     for cue in _DENIAL_CUE.finditer(text):
         clause = re.split(r"[.!?;]", text[cue.end() :], maxsplit=1)[0]
