@@ -72,7 +72,7 @@ def is_credit_line(line: str) -> bool:
 # words that may also be about the news ("authors", "edited", "copyright", "filed") count
 # only beside the article itself: "the story", "this Reuters report" (not "the story's
 # CEO", nor a verb "report").
-_STORY = r"(the|this|that)\s+(?:\w+\s+)?(story|article|report|piece|dispatch)\b(?!['’]s)"
+_STORY = r"(the|this|that)\s+(?:\w+\s+)?(story|article|report|piece|dispatch|copy)\b(?!['’]s)"
 _ASKS_AUTHORS = re.compile(
     r"\bbyline\b|\b(first|second|last)\s+(author|writer|reporter)\s+(listed|named|credited)\b"
     r"|\b(authors?|authored|reporters?|journalists?|writers?|credited|wrote|written"
@@ -89,7 +89,8 @@ _ASKS_DATELINE = re.compile(
     re.I,
 )
 _ASKS_CREDIT = re.compile(
-    r"\b(copyright\w*|syndicat\w*|edited|published|publisher|outlet|website|newspaper)\b"
+    r"\bcopyright\s+(line|notice)\b"
+    r"|\b(copyright\w*|syndicat\w*|edited|published|publisher|outlet|website|newspaper)\b"
     rf".{{0,40}}\b{_STORY}"
     rf"|\b{_STORY}.{{0,40}}\b(copyright\w*|syndicat\w*|edited|published|publisher)\b",
     re.I,

@@ -146,7 +146,10 @@ class _Context:
         )
 
     def window_text(self, refs: Sequence[SentenceRef]) -> str:
-        """The sentences and the one before each in its passage."""
+        """The sentences and the one before each in its passage (for a question about an
+        article's own lines, `asked_header`, their whole passages)."""
+        if self.asked_header is not None:
+            return self.passage_text(refs)
         out: list[str] = []
         for ref in refs:
             k = self.units.index(ref)
@@ -200,6 +203,11 @@ class _Context:
         billion before the deal."), unless the sentences name something neither the
         question nor the claim does: "OpenAI had paid Scale AI $150 million" is about
         OpenAI, and does not say what Google paid."""
+        if self.asked_header is not None:
+            # An article's own line names the article only through its passage: "© Thomson
+            # Writers 2025" is the credit line of "the NDTV version of the story".
+            passage = self.passage_text(refs)
+            return [e for e in entities if not (self.is_asked(e) and entity_found(e, passage))]
         if self.wanted not in _TOPIC_TYPES:
             return list(entities)
         said = " ".join([self.question, *entities])

@@ -232,9 +232,13 @@ def passage_units(passages: Sequence[RetrievedPassage]) -> list[SentenceRef]:
     ]
 
 
+_ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Za-z]*[A-Z])s\b")  # "PhDs", "CEOs", "GPUs"
+
+
 def _norm_tokens(text: str) -> list[str]:
-    """Lower-case word tokens with possessives and punctuation dropped ("Openai’s" -> openai)."""
-    text = re.sub(r"[’']s\b", "", text)
+    """Lower-case word tokens with possessives, the plural of an acronym and punctuation
+    dropped ("Openai’s" -> openai, "PhDs" -> phd)."""
+    text = _ACRONYM_PLURAL.sub(r"\1", re.sub(r"[’']s\b", "", text))
     return [t.lower().replace(".", "") for t in _WORD.findall(text)]
 
 

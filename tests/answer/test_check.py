@@ -554,6 +554,36 @@ def test_a_missing_time_comes_from_the_sentence_behind_the_claim(embedder: Embed
     assert "months ago" in checked.text and "Friday" not in checked.text
 
 
+def test_an_article_line_is_of_the_version_its_passage_names(embedder: Embedder) -> None:
+    # "© Thomson Writers 2025" names no NDTV; the line after it in its passage does.
+    texts = [
+        "© Thomson Writers 2025\n(This story has not been edited by the NDTV staff and has"
+        " been made auto from the Syndicate Fed.)",
+        "Google plans to cut ties with Scale AI, sources said.",
+    ]
+    question = "Who holds the copyright on the NDTV version of the story?"
+    checked = check(
+        "Thomson Writers holds the copyright on the NDTV version of the story [1].",
+        embedder,
+        question=question,
+        texts=texts,
+    )
+    assert checked is not None and checked.complete
+    assert checked.citations[0].text == "© Thomson Writers 2025"
+    # The question's own entity is still no answer, and a line the question does not ask
+    # about still needs its own names.
+    assert check("NDTV holds the copyright [1].", embedder, question=question, texts=texts) is None
+    assert (
+        check(
+            "Thomson Writers owns NDTV [1].",
+            embedder,
+            question="Who owns NDTV?",
+            texts=texts,
+        )
+        is None
+    )
+
+
 def test_a_byline_answer_names_only_who_the_byline_names(embedder: Embedder) -> None:
     texts = [
         "By Anne Tong and Crystal Hu\nGoogle plans to cut ties with Scale AI, sources said.",

@@ -50,6 +50,7 @@ NAMES = context_names(ARTICLE)
         ("Google", "Aalphabet’s San Francisco (Reuters)"),  # a known alias
         ("Alexander Wang", "while CEO Alexander Wang, along with several employees"),
         ("xAI", "XAI did not respond"),
+        ("PhDs", "a contestant focusing on a PhD and a network of experts"),  # a plural
     ],
 )
 def test_entities_are_found_however_the_versions_spell_them(entity: str, text: str) -> None:
@@ -58,7 +59,12 @@ def test_entities_are_found_however_the_versions_spell_them(entity: str, text: s
 
 @pytest.mark.parametrize(
     ("entity", "text"),
-    [("Microsoft", ARTICLE[1].split(".")[0]), ("Meta", ARTICLE[4]), ("Wang", ARTICLE[3])],
+    [
+        ("Microsoft", ARTICLE[1].split(".")[0]),
+        ("Meta", ARTICLE[4]),
+        ("Wang", ARTICLE[3]),
+        ("Metas", "Meta said"),  # only an acronym's plural is read as its singular
+    ],
 )
 def test_other_entities_are_not_found(entity: str, text: str) -> None:
     assert not entity_found(entity, text)

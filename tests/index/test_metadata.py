@@ -133,6 +133,10 @@ def test_header_lines_are_told_apart_from_sentences() -> None:
         ("Who is the second author named?", is_byline),
         ("Who was the lead author of the study?", None),
         ("Who was the first author of the paper?", None),
+        ("What year is on the copyright line?", is_credit_line),
+        ("Was the NDTV copy edited by NDTV staff?", is_credit_line),
+        ("Who made a copy of the training data?", None),
+        ("Which bank extended a credit line to Scale AI?", None),
     ],
 )
 def test_questions_about_header_lines_are_told_apart(question: str, header: object) -> None:
