@@ -168,11 +168,25 @@ def restates_question(claim: str, question: str) -> bool:
 def covers_question(sentence: str, question: str) -> bool:
     """True when `sentence` holds every content word of `question` (or a respelling, words
     joined: "label box" for "Labelbox"), the words asking for the answer ("which", "how
-    much") aside. The bar a sentence of the context must clear to be quoted as the answer
+    much", "is it true that") and those naming the article itself ("on the Reuters
+    report") aside. The bar a sentence of the context must clear to be quoted as the answer
     in the model's place: lexical answerability, as in early open-domain QA systems (e.g.
     AskMSR, Brill et al., 2002), which took a sentence holding all the question's terms."""
-    asked = _content_words(question) - _ASKING_WORDS
+    asked = _content_words(_ARTICLE_ITSELF.sub(" ", _TRUE_THAT.sub(" ", question))) - _ASKING_WORDS
     return bool(asked) and shared_words(asked, _stems_and_joins(sentence)) == len(asked)
+
+
+# What a question says of the article itself or of its own truth, which no sentence of the
+# story repeats: "Did OpenAI comment on the Reuters report?", "Is it true that ...?"
+_ARTICLE_ITSELF = re.compile(
+    r"\b(?:on|in|of|from|by|about) (?:the|this|that) (?:\w+ )?(?:report|story|article|piece)\b"
+    r"(?!['’]s)",
+    re.I,
+)
+_TRUE_THAT = re.compile(
+    r"^\W*(?:is|was|isn't|wasn't) it (?:really )?(?:true|correct|right|accurate|the case) that\b",
+    re.I,
+)
 
 
 def compact_passages(

@@ -167,3 +167,14 @@ def test_a_sentence_covers_a_question_holding_all_its_words_respelled_or_joined(
         "Scale AI had revenue of $870 million in 2024.", "What was Scale AI's revenue in 2023?"
     )
     assert not covers_question(sentence, "Who?")  # nothing asked about: nothing covered
+
+
+def test_words_about_the_article_itself_or_its_truth_need_no_cover() -> None:
+    declined = "Google, Microsoft and Openai declined to comment."
+    assert covers_question(declined, "Did OpenAI comment on the Reuters report?")
+    assert not covers_question(declined, "Did OpenAI comment on the deal?")
+    stake = "Meta is taking a stake in Scale AI."
+    assert covers_question(stake, "Is it true that Meta is taking a stake in Scale AI?")
+    assert not covers_question(stake, "Is it true that Google is taking a stake in Scale AI?")
+    # a report the story is about is a word of the question
+    assert not covers_question(declined, "Did OpenAI comment on the report's findings?")
