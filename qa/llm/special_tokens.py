@@ -12,11 +12,13 @@ from functools import lru_cache
 
 from langchain_core.messages import BaseMessage
 
-__all__ = ["neutralize", "neutralize_messages"]
+__all__ = ["CONTROL_TOKEN", "neutralize", "neutralize_messages"]
 
 # The control-token forms chat templates use: <|...|> (ChatML, Llama 3, Phi), <s>/</s>,
 # [INST] (Mistral, Llama 2), <<SYS>>, <start_of_turn>/<end_of_turn> (Gemma).
 _COMMON = r"<\|[^<>|\s]{1,64}\|>|</?s>|\[/?INST\]|<</?SYS>>|<(?:start|end)_of_turn>"
+CONTROL_TOKEN = re.compile(_COMMON)
+"""A control token in one of the common forms (`<|im_start|>`, `[INST]`, `<end_of_turn>`)."""
 
 
 @lru_cache(maxsize=8)
