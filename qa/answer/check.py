@@ -39,6 +39,7 @@ from qa.answer.grounding import (
     claim_entities,
     context_names,
     entity_found,
+    figure_of_another,
     is_role,
     negated,
     passage_units,
@@ -132,6 +133,11 @@ class _Context:
     question_vec: np.ndarray
     entails: Entails | None = None
     choose: Choose | None = None
+
+    @cached_property
+    def inner_names(self) -> frozenset[str]:
+        """The context's names also capitalised inside a sentence (`context_names`)."""
+        return context_names([p.text for p in self.passages], self.question, inside=True)
 
     def judge(self, claim: str, refs: Sequence[SentenceRef]) -> bool:
         """The judge's verdict on a claim and its sentences (True without a judge)."""
@@ -491,6 +497,9 @@ def _supports(
         question=ctx.question,
     ):
         return False
+    said = [*entities, *ctx.asked]
+    if any(figure_of_another(claim, r.text, said, ctx.inner_names) for r in refs):
+        return False  # "Google is buying 49%" from "the Meta opponent takes a 49% share"
     if ctx.asks_about_a_denial and not negated(" ".join(r.text for r in refs)):
         return False  # a claim of absence needs support like any other
     if not ctx.states_asked_header(refs):

@@ -36,9 +36,11 @@ __all__ = [
     "dated_together",
     "denials_found",
     "entity_found",
+    "figure_of_another",
     "is_role",
     "negated",
     "numbers_found",
+    "opposite_course",
     "passage_units",
     "question_entities",
     "supported_by",
@@ -242,15 +244,19 @@ def _norm_tokens(text: str) -> list[str]:
     return [t.lower().replace(".", "") for t in _WORD.findall(text)]
 
 
-def context_names(texts: Sequence[str], question: str = "") -> frozenset[str]:
+def context_names(
+    texts: Sequence[str], question: str = "", *, inside: bool = False
+) -> frozenset[str]:
     """Lower-cased words the texts use as names: always written with a capital
     ("Microsoft", "xAI"; not "Sources", also written "sources"), or capitalised inside a
     sentence at least twice ("Scale", though a rough translation also writes "a scale of
     AI"). The question's words count too, but not its first ("Besides AI labs, ..."). A
-    claim's first word counts as a name only if it is one of these."""
+    claim's first word counts as a name only if it is one of these. With `inside`, only
+    those of them also capitalised inside a sentence at least once ("OpenAI", not a
+    "Prior" that only ever opens one)."""
     capitalised: set[str] = set()
     lowered: set[str] = set()
-    inside: dict[str, int] = {}
+    within: dict[str, int] = {}
     opener = _WORD.search(question)
     asked = question[opener.end() :] if opener else question
     for text in [*texts, asked]:
@@ -264,9 +270,10 @@ def context_names(texts: Sequence[str], question: str = "") -> frozenset[str]:
             capitalised.add(low)
             before = text[: m.start()].rstrip(" \t\"“‘'(")
             if before and before[-1] not in ".!?:;\n":
-                inside[low] = inside.get(low, 0) + 1
-    twice = {w for w, count in inside.items() if count >= 2}
-    return frozenset(((capitalised - lowered) | twice) - _COMMON)
+                within[low] = within.get(low, 0) + 1
+    twice = {w for w, count in within.items() if count >= 2}
+    names = ((capitalised - lowered) | twice) - _COMMON
+    return frozenset(names & within.keys() if inside else names)
 
 
 def is_role(name: str) -> bool:
@@ -505,6 +512,81 @@ def negated(text: str) -> bool:
     return bool(_NEGATION.search(_ANSWER_PARTICLE.sub("", text)))
 
 
+# What a company or person does about a tie: ends it ("pulled back", "withdrew", "cut
+# ties") or keeps it ("would continue to work", "remains", "will still engage").
+_ENDS = re.compile(
+    r"\b(?:(?:pull|pulls|pulled|pulling|step|steps|stepped|stepping|back|backs|backed|backing"
+    r"|scale|scales|scaled|scaling|get|gets|getting|got|move|moves|moved|moving|walk|walks"
+    r"|walked|walking) (?:back|out|off|away)|withdr[ae]w\w*|exit\w*|quit\w*|stop(?:s|ped"
+    r"|ping)?|cut(?:s|ting)? (?:ties|back)|abandon\w*|halt\w*|ceas\w*|terminat\w*"
+    r"|drop(?:s|ped|ping)?|end(?:s|ed|ing)? (?:its|their|his|her|the) (?:tie|partnership"
+    r"|relationship|contract|work|deal)s?)\b",
+    re.I,
+)
+_KEEPS = re.compile(
+    r"\b(?:continu\w*|keep(?:s|ing)?|kept|remain\w*|maintain\w*|stay(?:s|ed|ing)?|still)\b",
+    re.I,
+)
+
+
+def opposite_course(claim: str, text: str) -> bool:
+    """True when the claim says a tie ends and the text only that it goes on, or the
+    reverse: "OpenAI is pulling back" against "OpenAI would continue to work with Scale".
+    Word overlap and embedding similarity both pass such a pair; a denial on either side
+    ("did not stop") is left to the negation checks."""
+    if negated(claim) or negated(text):
+        return False
+    ends = (bool(_ENDS.search(claim)), bool(_ENDS.search(text)))
+    keeps = (bool(_KEEPS.search(claim)), bool(_KEEPS.search(text)))
+    return (ends[0] and not keeps[0] and keeps[1] and not ends[1]) or (
+        keeps[0] and not ends[0] and ends[1] and not keeps[1]
+    )
+
+
+_OWNER_WORDS = 8  # words before a figure that say whose it is
+
+
+def figure_of_another(claim: str, text: str, said: Sequence[str], names: frozenset[str]) -> bool:
+    """True when a figure of the claim is, wherever `text` gives it, the figure of someone
+    neither the claim nor the question names (`said`, their entities): a named entity
+    within the few words before it, in its clause (`names`: see `context_names` with
+    `inside`). "Google is buying 49% of Scale" is not backed by "... the Meta opponent
+    takes a 49% share"; "Google plans to pay about $ 200 million" backs "Google will pay
+    $200 million"."""
+    for figure in figures(claim):
+        if figure.startswith("x") or _YEAR.fullmatch(figure):
+            continue  # a multiple or a year is no one's amount
+        places = [m for m in _FIGURE.finditer(text) if _plain(m.group()) == figure]
+        if places and all(_owned_by_another(text[: m.start()], said, names) for m in places):
+            return True
+    return False
+
+
+_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _plain(number: str) -> str:
+    return number.replace(",", "").lstrip("0") or "0"
+
+
+def _owned_by_another(before: str, said: Sequence[str], names: frozenset[str]) -> bool:
+    """Does a named entity neither the claim nor the question names (`said`) stand within
+    the few words before a figure (`before` is the text up to it), in its clause?"""
+    words = re.split(r"[;:!?]|\.\s", before)[-1].split()
+    start = max(0, len(words) - _OWNER_WORDS)
+    while start > 0 and words[start - 1][:1].isupper():
+        start -= 1  # a name the cut would split: "Meta Company"
+    window = " ".join(words[start:])
+    # Opening its clause, a word is a name only when one of `names` ("Prior to the deal,
+    # the scale was worth $ 14 billion" names no one).
+    found = claim_entities(window if start == 0 else "x " + window, names)
+    return any(
+        not is_role(e) and not any(entity_found(e, s) or entity_found(s, e) for s in said)
+        for e in found
+    )
+
+
 def question_entities(question: str, names: frozenset[str]) -> list[str]:
     """The question's entities an answer's sentence must be about; role words ("CEO") left
     out. A question offering alternatives ("CFO or CEO") requires none."""
@@ -538,8 +620,9 @@ def supported_by(
 ) -> bool:
     """True when the sentences `refs` back `claim`: its entities, numbers and time
     expressions are in them (a count may be the `question`'s own), a denial is denied there
-    too, and they are about the question's entities `asked` (see `about_the_question`;
-    `window` and `passage` are the texts it reads)."""
+    too, they do not say the opposite course (`opposite_course`), and they are about the
+    question's entities `asked` (see `about_the_question`; `window` and `passage` are the
+    texts it reads)."""
     text = " ".join(r.text for r in refs)
     if not numbers_found(claim, text, question) or not times_found(claim, text):
         return False
@@ -548,5 +631,7 @@ def supported_by(
     if not all(entity_found(e, text) for e in entities):
         return False
     if negated(claim) and not (negated(text) and denials_found(claim, text)):
+        return False
+    if opposite_course(claim, text):
         return False
     return about_the_question(window, passage, asked)

@@ -584,6 +584,21 @@ def test_an_article_line_is_of_the_version_its_passage_names(embedder: Embedder)
     )
 
 
+def test_a_listed_company_whose_sentence_says_it_stays_is_dropped(embedder: Embedder) -> None:
+    texts = [
+        "Microsoft is reportedly contemplating a similar withdrawal from Scale AI.",
+        "The OpenAI CEO said on Friday that the company would continue to work with Scale AI.",
+    ]
+    checked = check(
+        "Microsoft and OpenAI are pulling back from Scale AI [1][2].",
+        embedder,
+        question="Which companies are pulling back from Scale AI?",
+        texts=texts,
+    )
+    assert checked is not None
+    assert "Microsoft" in checked.text and "OpenAI" not in checked.text
+
+
 def test_a_byline_answer_names_only_who_the_byline_names(embedder: Embedder) -> None:
     texts = [
         "By Anne Tong and Crystal Hu\nGoogle plans to cut ties with Scale AI, sources said.",

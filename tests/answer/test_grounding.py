@@ -22,7 +22,12 @@ from qa.answer import (
     split_cited,
     times_found,
 )
-from qa.answer.grounding import dated_together, denials_found
+from qa.answer.grounding import (
+    dated_together,
+    denials_found,
+    figure_of_another,
+    opposite_course,
+)
 from qa.answer.verification import figures
 
 from conftest import passages_of
@@ -269,3 +274,102 @@ def test_what_a_claim_says_was_not_done_must_be_said(claim: str, found: bool) ->
 )
 def test_a_denial_is_found_only_where_the_text_denies(claim: str, text: str, found: bool) -> None:
     assert denials_found(claim, text) is found
+
+
+@pytest.mark.parametrize(
+    ("claim", "text"),
+    [
+        (
+            "OpenAI is pulling back from Scale AI.",
+            "The OpenAI CEO said on Friday that the company would continue to work with Scale.",
+        ),
+        ("Scale AI will keep working with OpenAI.", "Openai decided to back off months ago."),
+        ("Google is cutting ties with Scale.", "Google plans to keep paying Scale."),
+        ("xAI will remain a customer.", "Elon Musk's XAI also strives to get out."),
+    ],
+)
+def test_a_sentence_saying_the_opposite_course_backs_no_claim(claim: str, text: str) -> None:
+    assert opposite_course(claim, text)
+
+
+@pytest.mark.parametrize(
+    ("claim", "text"),
+    [
+        ("OpenAI decided to pull back.", "Openai decided to back off a few months ago."),
+        ("Microsoft is pulling back.", "Microsoft is contemplating a withdrawal from Scale."),
+        (
+            "OpenAI will continue to work with Scale.",
+            "OpenAI had decided to step back months ago; however, it will still continue"
+            " working with Scale.",
+        ),
+        ("Scale AI will keep its business.", "Scale AI intends to maintain its business."),
+        (
+            "OpenAI's CFO said OpenAI would continue to work with Scale.",
+            "OpenAI had made a decision to step back months ago; however, its CFO has clarified"
+            " that the company will still engage with Scale.",
+        ),
+        # a denial on either side is left to the negation checks
+        ("OpenAI did not stop working with Scale.", "OpenAI would continue to work with Scale."),
+        ("Meta is taking a 49% stake.", "Meta is taking 49 % of the shares."),
+    ],
+)
+def test_the_same_course_or_no_course_is_no_opposite(claim: str, text: str) -> None:
+    assert not opposite_course(claim, text)
+
+
+_SAID = ["Google", "Meta", "Scale AI", "Scale"]
+# Where the names of these tests are also written inside a sentence.
+_INSIDE = "Both OpenAI and the Acme Company spoke. Reports on Meta, Scale AI and Google followed."
+
+
+@pytest.mark.parametrize(
+    ("claim", "text", "said"),
+    [
+        (
+            "Google is buying 49% of Scale.",
+            "Aalphabet’s San Francisco (Reuters), the biggest AI Scale client, plans to shorten"
+            " scale ties after the news that the Meta opponent takes a 49% share.",
+            ["Google", "Scale"],
+        ),
+        ("Google spent $150 million on Scale AI.", "OpenAI had paid Scale AI $150 million.", _SAID),
+        (
+            "Meta is paying $29 billion.",
+            "The loss is coming as the Acme Company is at a big stake, costing $ 29 billion.",
+            ["Meta"],
+        ),
+    ],
+)
+def test_a_figure_another_entity_owns_backs_no_claim(
+    claim: str, text: str, said: list[str]
+) -> None:
+    assert figure_of_another(claim, text, said, context_names([text, _INSIDE], inside=True))
+
+
+@pytest.mark.parametrize(
+    ("claim", "text"),
+    [
+        (
+            "Meta is taking 49% of Scale AI.",
+            "Scale AI’s largest user plans to reduce ties now that rival Meta AI is taking 49 %"
+            " of the shares.",
+        ),
+        (
+            "Google will pay $200 million.",
+            "One of the sources said that Google plans to pay about $ 200 million to Scale AI.",
+        ),
+        (
+            "Scale AI is valued at $29 billion.",
+            "The loss is coming as the Meta Company is at a big stake, costing $ 29 billion.",
+        ),
+        (
+            "Google spent $150 million last year.",
+            "Scale AI increased revenue of 70 870 million in 2024, and Google spent about"
+            " $ 150 million last year on Scale AI’s services.",
+        ),
+        ("Scale AI was founded in 2016.", "Established in 2016, Scale AI provides labeled data."),
+        ("Scale AI was worth $14 billion.", "Prior to the deal, the scale was worth $ 14 billion."),
+        ("Handshake's demand tripled.", "“Our demand has increased threefold,” said its CEO."),
+    ],
+)
+def test_a_figure_of_the_claims_or_the_questions_entities_backs_it(claim: str, text: str) -> None:
+    assert not figure_of_another(claim, text, _SAID, context_names([text, _INSIDE], inside=True))
