@@ -223,6 +223,12 @@ def test_no_answer_keeps_a_number_or_entity_its_cited_sentences_lack(
             ["Scale AI was founded in 2016.", "Meta is taking a 49% stake in Scale AI."],
             True,
         ),
+        # a five-digit count is an amount, not a year
+        (
+            "Scale hired 20,000 workers in 2024.",
+            ["Scale hired 20,000 workers in 2023.", "Revenue grew in 2024."],
+            False,
+        ),
     ],
 )
 def test_a_claim_s_time_dates_its_amount_in_one_sentence(
@@ -286,6 +292,10 @@ def test_a_denial_is_found_only_where_the_text_denies(claim: str, text: str, fou
         ("Scale AI will keep working with OpenAI.", "Openai decided to back off months ago."),
         ("Google is cutting ties with Scale.", "Google plans to keep paying Scale."),
         ("xAI will remain a customer.", "Elon Musk's XAI also strives to get out."),
+        ("Google severed ties with Scale.", "Google will still use Scale."),
+        ("Microsoft is winding down its work with Scale.", "Microsoft remains a client."),
+        ("Wang stepped down.", "Wang remains chief executive."),
+        ("Google paused its projects with Scale.", "Google continues its projects with Scale."),
     ],
 )
 def test_a_sentence_saying_the_opposite_course_backs_no_claim(claim: str, text: str) -> None:
@@ -311,6 +321,11 @@ def test_a_sentence_saying_the_opposite_course_backs_no_claim(claim: str, text: 
         # a denial on either side is left to the negation checks
         ("OpenAI did not stop working with Scale.", "OpenAI would continue to work with Scale."),
         ("Meta is taking a 49% stake.", "Meta is taking 49 % of the shares."),
+        # a price move is no tie ended; words that only begin like one are no course
+        ("Shares dropped 3% on Friday.", "Shares remained 3% lower on Friday."),
+        ("The ceasefire will remain in place.", "The ceasefire held, and it remains in place."),
+        ("The truce will remain in place.", "Both sides agreed to a ceasefire."),
+        ("The talks were quite long.", "The talks remained long."),
     ],
 )
 def test_the_same_course_or_no_course_is_no_opposite(claim: str, text: str) -> None:
@@ -337,6 +352,8 @@ _INSIDE = "Both OpenAI and the Acme Company spoke. Reports on Meta, Scale AI and
             "The loss is coming as the Acme Company is at a big stake, costing $ 29 billion.",
             ["Meta"],
         ),
+        # the speaker of a sentence about itself still owns the figure
+        ("Google spent $150 million.", "OpenAI said it had paid $150 million.", ["Google"]),
     ],
 )
 def test_a_figure_another_entity_owns_backs_no_claim(
@@ -369,6 +386,13 @@ def test_a_figure_another_entity_owns_backs_no_claim(
         ("Scale AI was founded in 2016.", "Established in 2016, Scale AI provides labeled data."),
         ("Scale AI was worth $14 billion.", "Prior to the deal, the scale was worth $ 14 billion."),
         ("Handshake's demand tripled.", "“Our demand has increased threefold,” said its CEO."),
+        # a day is no owner, nor is who reports or hears the figure
+        ("Meta invested $14.3 billion.", "Meta said on Thursday it invested $14.3 billion."),
+        ("Meta invested $14.3 billion.", "On Thursday, Meta invested $14.3 billion."),
+        ("Meta paid $14.3 billion.", "According to Bloomberg, Meta paid $14.3 billion."),
+        ("Meta paid $14.3 billion.", "Wang told Bloomberg that Meta paid $14.3 billion."),
+        ("Meta paid $14.3 billion.", "Bloomberg reported on Friday that Meta paid $14.3 billion."),
+        ("Meta paid $14.3 billion.", "SAN FRANCISCO (Reuters) - Meta paid $14.3 billion."),
     ],
 )
 def test_a_figure_of_the_claims_or_the_questions_entities_backs_it(claim: str, text: str) -> None:
