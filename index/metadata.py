@@ -72,7 +72,10 @@ def is_credit_line(line: str) -> bool:
 # words that may also be about the news ("authors", "edited", "copyright", "filed") count
 # only beside the article itself: "the story", "this Reuters report" (not "the story's
 # CEO", nor a verb "report").
-_STORY = r"(the|this|that)\s+(?:\w+\s+)?(story|article|report|piece|dispatch|copy)\b(?!['’]s)"
+_STORY = (
+    r"(the|this|that)\s+(?:\w+\s+)?(story|article|report|piece|dispatch|copy(?!\s+of\b))\b"
+    r"(?!['’]s)"
+)
 _ASKS_AUTHORS = re.compile(
     r"\bbyline\b|\b(first|second|last)\s+(author|writer|reporter)\s+(listed|named|credited)\b"
     r"|\b(authors?|authored|reporters?|journalists?|writers?|credited|wrote|written"
@@ -89,7 +92,9 @@ _ASKS_DATELINE = re.compile(
     re.I,
 )
 _ASKS_CREDIT = re.compile(
-    r"\bcopyright\s+(line|notice)\b"
+    # the article's notice, not a law's ("the copyright notice requirement for AI works")
+    r"\bcopyright\s+(line|notice)\b(?!\s+(requirement|rule|law|polic|regime|standard|system"
+    r"|office|act|reform|provision|obligation|registration)\w*)"
     r"|\b(copyright\w*|syndicat\w*|edited|published|publisher|outlet|website|newspaper)\b"
     rf".{{0,40}}\b{_STORY}"
     rf"|\b{_STORY}.{{0,40}}\b(copyright\w*|syndicat\w*|edited|published|publisher)\b",

@@ -137,6 +137,9 @@ def test_header_lines_are_told_apart_from_sentences() -> None:
         ("Was the NDTV copy edited by NDTV staff?", is_credit_line),
         ("Who made a copy of the training data?", None),
         ("Which bank extended a credit line to Scale AI?", None),
+        ("Which outlet published the leaked copy of the memo?", None),
+        ("Does the copyright notice requirement cover AI works?", None),
+        ("What does the copyright notice say?", is_credit_line),
     ],
 )
 def test_questions_about_header_lines_are_told_apart(question: str, header: object) -> None:
