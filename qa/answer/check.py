@@ -37,7 +37,7 @@ from qa.answer.grounding import (
     SentenceRef,
     about_the_question,
     claim_entities,
-    context_names,
+    context_name_sets,
     entity_found,
     figure_of_another,
     is_role,
@@ -128,16 +128,12 @@ class _Context:
     passages: Sequence[RetrievedPassage]
     units: list[SentenceRef]
     names: frozenset[str]
+    inner_names: frozenset[str]  # those also capitalised inside a sentence (`context_names`)
     asked: list[str]
     unit_vecs: np.ndarray
     question_vec: np.ndarray
     entails: Entails | None = None
     choose: Choose | None = None
-
-    @cached_property
-    def inner_names(self) -> frozenset[str]:
-        """The context's names also capitalised inside a sentence (`context_names`)."""
-        return context_names([p.text for p in self.passages], self.question, inside=True)
 
     def judge(self, claim: str, refs: Sequence[SentenceRef]) -> bool:
         """The judge's verdict on a claim and its sentences (True without a judge)."""
@@ -339,12 +335,13 @@ def check_answer(
         return None
     units = passage_units(passages)
     vectors = embed([question, *(c.text for c in claims), *(u.text for u in units)])
-    names = context_names([p.text for p in passages], question)
+    names, inner_names = context_name_sets([p.text for p in passages], question)
     ctx = _Context(
         question,
         passages,
         units,
         names,
+        inner_names,
         question_entities(question, names),
         vectors[1 + len(claims) :],
         vectors[0],

@@ -32,6 +32,7 @@ __all__ = [
     "SentenceRef",
     "about_the_question",
     "claim_entities",
+    "context_name_sets",
     "context_names",
     "dated_together",
     "denials_found",
@@ -254,6 +255,15 @@ def context_names(
     claim's first word counts as a name only if it is one of these. With `inside`, only
     those of them also capitalised inside a sentence at least once ("OpenAI", not a
     "Prior" that only ever opens one)."""
+    names, within = context_name_sets(texts, question)
+    return within if inside else names
+
+
+def context_name_sets(
+    texts: Sequence[str], question: str = ""
+) -> tuple[frozenset[str], frozenset[str]]:
+    """Both sets of `context_names` in one pass over the texts: (the names, those of them
+    also capitalised inside a sentence)."""
     capitalised: set[str] = set()
     lowered: set[str] = set()
     within: dict[str, int] = {}
@@ -273,7 +283,7 @@ def context_names(
                 within[low] = within.get(low, 0) + 1
     twice = {w for w, count in within.items() if count >= 2}
     names = ((capitalised - lowered) | twice) - _COMMON
-    return frozenset(names & within.keys() if inside else names)
+    return frozenset(names), frozenset(names & within.keys())
 
 
 def is_role(name: str) -> bool:
