@@ -523,14 +523,8 @@ def denials_found(claim: str, text: str) -> bool:
 
 def negated(text: str) -> bool:
     """True when `text` denies something ("did not respond", "no comment", "declined"); a
-    leading "No," answers a question and denies nothing by itself, nor do "not only ... but
-    also", "no doubt" or a bound ("no more than $5 million")."""
-    return bool(_NEGATION.search(_NOT_A_DENIAL.sub(" ", _ANSWER_PARTICLE.sub("", text))))
-
-
-_NOT_A_DENIAL = re.compile(
-    r"\bnot (?:only|just|merely|simply)\b|\bno (?:doubt|less than|more than|fewer than)\b", re.I
-)
+    leading "No," answers a question and denies nothing by itself."""
+    return bool(_NEGATION.search(_ANSWER_PARTICLE.sub("", text)))
 
 
 # What a company or person does about a tie: ends it ("pulled back", "withdrew", "cut
