@@ -179,9 +179,8 @@ def covers_question(sentence: str, question: str) -> bool:
 # What a question says of the article itself or of its own truth, which no sentence of the
 # story repeats: "Did OpenAI comment on the Reuters report?", "Is it true that ...?"
 _ARTICLE_ITSELF = re.compile(
-    r"\b(?:on|in|of|from|by|about) (?:the|this|that) (?:(?:reuters|ndtv|news|original|translated"
-    r"|english|latest|same|above|whole|full|first|second|third|other) )?(?:report|story|article"
-    r"|piece)\b(?!['’]s)",  # not a named report the story is about ("the IPCC report")
+    r"\b(?:on|in|of|from|by|about) (?:the|this|that) (?:\w+ )?(?:report|story|article|piece)\b"
+    r"(?!['’]s)",
     re.I,
 )
 _TRUE_THAT = re.compile(

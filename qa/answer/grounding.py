@@ -235,7 +235,7 @@ def passage_units(passages: Sequence[RetrievedPassage]) -> list[SentenceRef]:
     ]
 
 
-_ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Za-z0-9]*[A-Z0-9])s\b")  # "PhDs", "CEOs", "H100s"
+_ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Za-z]*[A-Z])s\b")  # "PhDs", "CEOs", "GPUs"
 
 
 def _norm_tokens(text: str) -> list[str]:
@@ -344,7 +344,7 @@ def _phrase_in(wanted: list[str], words: list[str]) -> bool:
     for size in range(max(1, len(wanted) - 1), len(wanted) + 2):
         for i in range(len(words) - size + 1):
             window = "".join(words[i : i + size])
-            if window == joined or _plural_of(window, joined) or _plural_of(joined, window):
+            if window == joined:
                 return True
             if (
                 min(len(joined), len(window)) >= _MIN_FUZZY_CHARS
@@ -352,11 +352,6 @@ def _phrase_in(wanted: list[str], words: list[str]) -> bool:
             ):
                 return True
     return False
-
-
-def _plural_of(word: str, name: str) -> bool:
-    """Is `word` the plural of `name` ("brics" of "bric", as "BRICS" and "BRICs" read)?"""
-    return len(name) >= 3 and word == name + "s"
 
 
 def numbers_found(claim: str, text: str, question: str = "") -> bool:
