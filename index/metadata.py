@@ -93,8 +93,8 @@ _ASKS_DATELINE = re.compile(
 )
 _ASKS_CREDIT = re.compile(
     # the article's notice, not a law's ("the copyright notice requirement for AI works")
-    r"\bcopyright\s+(line|notice)\b(?!\s+(requirement|rule|law|polic|regime|standard|system"
-    r"|office|act|reform|provision|obligation|registration)\w*)"
+    r"\bcopyright\s+(line|notice)\b(?!\s+(requirement|rule|law|policy|policie|regime|standard"
+    r"|system|office|act|reform|provision|obligation|registration)s?\b)"
     r"|\b(copyright\w*|syndicat\w*|edited|published|publisher|outlet|website|newspaper)\b"
     rf".{{0,40}}\b{_STORY}"
     rf"|\b{_STORY}.{{0,40}}\b(copyright\w*|syndicat\w*|edited|published|publisher)\b",

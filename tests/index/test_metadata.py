@@ -140,6 +140,7 @@ def test_header_lines_are_told_apart_from_sentences() -> None:
         ("Which outlet published the leaked copy of the memo?", None),
         ("Does the copyright notice requirement cover AI works?", None),
         ("What does the copyright notice say?", is_credit_line),
+        ("Is the copyright notice actually from Reuters?", is_credit_line),
     ],
 )
 def test_questions_about_header_lines_are_told_apart(question: str, header: object) -> None:
