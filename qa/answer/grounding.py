@@ -603,8 +603,8 @@ def _owned_by_another(before: str, said: Sequence[str], names: frozenset[str]) -
     )
 
 
-# Who says or hears a figure does not own it: "according to Reuters,", "told Reuters",
-# "a source said" before another name ("Reuters reported Meta paid $14.3 billion").
+# Who says or hears a figure does not own it: "according to Bloomberg,", "told Bloomberg",
+# a named speaker before another name ("Bloomberg reported on Friday that Meta paid ...").
 _NAME_RUN = r"[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*)*"
 _ATTRIBUTION = re.compile(
     rf"\b[Aa]ccording to {_NAME_RUN},?|\b(?:told|tells|telling) {_NAME_RUN}"
