@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from index.normalize import STOPWORDS, tokens
 from qa.answer.extractive import answer_type
-from qa.answer.grounding import ROLE_WORDS, is_role, times_found
+from qa.answer.grounding import ROLE_WORDS, is_role, is_time
 from qa.types import ChatTurn
 
 __all__ = [
@@ -134,7 +134,7 @@ def elliptical_rewrite(question: str, history: Sequence[ChatTurn]) -> str | None
 
 def _is_time(name: str) -> bool:
     """A month, a day, a quarter ("January", "Friday", "Q3"): a time, not a subject."""
-    return not times_found(name, "") or bool(_PERIOD.match(name))
+    return is_time(name) or bool(_PERIOD.match(name))
 
 
 # Words that open a question without naming anything ("Has Meta ...", "Please tell ...").

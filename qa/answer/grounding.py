@@ -39,6 +39,7 @@ __all__ = [
     "entity_found",
     "figure_of_another",
     "is_role",
+    "is_time",
     "negated",
     "numbers_found",
     "opposite_course",
@@ -404,6 +405,12 @@ def _asked_count(question: str) -> set[str]:
     return set() if m is None else counts(m.group("n")) | figures(m.group("n"))
 
 
+def is_time(name: str) -> bool:
+    """True when `name` is nothing but time expressions ("Friday", "last year", "April"),
+    not a name that holds one ("August Capital", "Friday Harbor")."""
+    return bool(_times(name)) and not re.search(r"\w", _TIME.sub(" ", name))
+
+
 def times_found(claim: str, text: str) -> bool:
     """True when every time expression of the claim ("next year", "months ago", "Friday",
     "April"; "May" is left out, being also a verb) is in `text`: "this year" is no support
@@ -532,7 +539,8 @@ _ENDS = re.compile(
     r"|paus(?:e|es|ed|ing)|abandon\w*|terminat\w*|cut(?:s|ting)? (?:ties|back)"
     # verbs that also move prices ("shares dropped 3%") end a tie only when no figure follows
     r"|(?:exit(?:s|ed|ing)?|quit(?:s|ting)?|stop(?:s|ped|ping)?|halt(?:s|ed|ing)?"
-    r"|ceas(?:e|es|ed|ing)|drop(?:s|ped|ping)?)(?!\s+(?:by\s+|to\s+|about\s+)?[$€£\d])"
+    r"|ceas(?:e|es|ed|ing)|drop(?:s|ped|ping)?)(?!\s+(?:(?:by|to|about|nearly|almost|around"
+    r"|roughly|some|over|under|another|further|as|much|more|less|than|a)\s+){0,3}[$€£\d])"
     r"|end(?:s|ed|ing)? (?:its|their|his|her|the) (?:tie|partnership"
     r"|relationship|contract|work|deal)s?)\b",
     re.I,
@@ -586,8 +594,12 @@ def _plain(number: str) -> str:
 def _owned_by_another(before: str, said: Sequence[str], names: frozenset[str]) -> bool:
     """Does a named entity neither the claim nor the question names (`said`) stand within
     the few words before a figure (`before` is the text up to it), in its clause?"""
-    clause = re.split(r"[;:!?]|\.\s|\s[-–—]\s", before)[-1].split()[-4 * _OWNER_WORDS :]
-    words = _ATTRIBUTION.sub(" ", " ".join(clause)).split()
+    # a dateline's dash ends a clause ("(Reuters) - "); an aside's ("Meta — the parent —")
+    # does not
+    clause = re.split(r"[;:!?]|\.\s|\)\s*[-–—]\s", before)[-1].split()[-4 * _OWNER_WORDS :]
+    # a word this long is no name, and would make the pattern below slow
+    joined = " ".join(w[:_LONGEST_WORD] for w in clause)
+    words = _ATTRIBUTION.sub(lambda m: _unless_no_name_follows(m, names), joined).split()
     start = max(0, len(words) - _OWNER_WORDS)
     while start > 0 and words[start - 1][:1].isupper():
         start -= 1  # a name the cut would split: "Meta Company"
@@ -597,7 +609,7 @@ def _owned_by_another(before: str, said: Sequence[str], names: frozenset[str]) -
     found = claim_entities(window if start == 0 else "x " + window, names)
     return any(
         not is_role(e)
-        and times_found(e, "")  # "Thursday" is a time, not an owner
+        and not is_time(e)  # "Thursday" is a time, not an owner
         and not any(entity_found(e, s) or entity_found(s, e) for s in said)
         for e in found
     )
@@ -608,9 +620,22 @@ def _owned_by_another(before: str, said: Sequence[str], names: frozenset[str]) -
 _NAME_RUN = r"[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*)*"
 _ATTRIBUTION = re.compile(
     rf"\b[Aa]ccording to {_NAME_RUN},?|\b(?:told|tells|telling) {_NAME_RUN}"
-    rf"|{_NAME_RUN}\s+(?:said|says|reported|reports|wrote|writes|told \w+)"
-    r"(?:\s+(?:on|last|this)\s+\w+)?(?:\s+that)?\s+(?=[A-Z])"
+    rf"|(?P<speaker>{_NAME_RUN}\s+(?:said|says|reported|reports|wrote|writes|told \w+)"
+    r"(?:\s+(?:on|last|this)\s+\w+)?(?:\s+that)?\s+)(?=[A-Z])"
 )
+_LONGEST_WORD = 40  # characters
+
+
+def _unless_no_name_follows(match: re.Match[str], names: frozenset[str]) -> str:
+    """An attribution's replacement: a space, except that a speaker stays when no name
+    follows it ("Nvidia says AI chips cost $40,000": the figure is Nvidia's)."""
+    if match.group("speaker") is None:
+        return " "
+    following = match.string[match.end() :].split()[:4]
+    found = claim_entities("x " + " ".join(following), names)
+    if found and not is_role(found[0]) and " ".join(following).startswith(found[0]):
+        return " "
+    return match.group()
 
 
 def question_entities(question: str, names: frozenset[str]) -> list[str]:

@@ -26,6 +26,7 @@ from qa.answer.grounding import (
     dated_together,
     denials_found,
     figure_of_another,
+    is_time,
     opposite_course,
 )
 from qa.answer.verification import figures
@@ -296,6 +297,8 @@ def test_a_denial_is_found_only_where_the_text_denies(claim: str, text: str, fou
         ("Microsoft is winding down its work with Scale.", "Microsoft remains a client."),
         ("Wang stepped down.", "Wang remains chief executive."),
         ("Google paused its projects with Scale.", "Google continues its projects with Scale."),
+        # a figure after other words is not what the verb moves ("exited the deal in 2024")
+        ("Google exited the deal in 2024.", "Google remains a client."),
     ],
 )
 def test_a_sentence_saying_the_opposite_course_backs_no_claim(claim: str, text: str) -> None:
@@ -326,6 +329,8 @@ def test_a_sentence_saying_the_opposite_course_backs_no_claim(claim: str, text: 
         ("The ceasefire will remain in place.", "The ceasefire held, and it remains in place."),
         ("The truce will remain in place.", "Both sides agreed to a ceasefire."),
         ("The talks were quite long.", "The talks remained long."),
+        ("Shares dropped nearly 4% on Friday.", "Shares remained 4% lower on Friday."),
+        ("Shares dropped as much as 12%.", "Shares remained 12% lower."),
     ],
 )
 def test_the_same_course_or_no_course_is_no_opposite(claim: str, text: str) -> None:
@@ -354,6 +359,12 @@ _INSIDE = "Both OpenAI and the Acme Company spoke. Reports on Meta, Scale AI and
         ),
         # the speaker of a sentence about itself still owns the figure
         ("Google spent $150 million.", "OpenAI said it had paid $150 million.", ["Google"]),
+        # ... and so does one that no name follows
+        ("Google's chips cost $40,000.", "Acme says AI chips cost $40,000.", ["Google"]),
+        # an aside between dashes leaves the figure its owner's
+        ("Google paid $14.3 billion.", "Acme — the Facebook parent — paid $14.3 billion.", _SAID),
+        # a name that holds a month is still a name
+        ("Google paid $5 million.", "A fund, August Capital, paid $5 million.", ["Google"]),
     ],
 )
 def test_a_figure_another_entity_owns_backs_no_claim(
@@ -397,3 +408,16 @@ def test_a_figure_another_entity_owns_backs_no_claim(
 )
 def test_a_figure_of_the_claims_or_the_questions_entities_backs_it(claim: str, text: str) -> None:
     assert not figure_of_another(claim, text, _SAID, context_names([text, _INSIDE], inside=True))
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("Friday", True), ("last year", True), ("April", True), ("August Capital", False)],
+)
+def test_a_time_is_a_name_made_only_of_time_expressions(name: str, expected: bool) -> None:
+    assert is_time(name) is expected
+
+
+def test_a_giant_word_before_a_figure_is_read_in_linear_time() -> None:
+    text = "A" * 200_000 + " paid $5 million."
+    assert not figure_of_another("Google paid $5 million.", text, ["Google"], frozenset())
