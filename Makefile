@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
+# llama-cpp-python compiles llama.cpp. A native build (-march=native) segfaulted in its
+# first batch decode on an AVX-512 (FP16/BF16) Xeon; this portable AVX2 build runs there and
+# on any x86-64 with AVX2.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 # Gates: just under what each backend reaches (answer accuracy) on the tuning set
 # eval/qa.jsonl and on the held-out split eval/heldout.jsonl; the local model runs on a
 # fixed subset of the tuning set (every 3rd item) and the whole held-out split so that CI
