@@ -194,6 +194,11 @@ class _Context:
         or another company's CEO would pass for the asked one's."""
         if self.wanted not in _TOPIC_TYPES:
             return frozenset()
+        return self.story_topics
+
+    @cached_property
+    def story_topics(self) -> frozenset[str]:
+        """The question's entities that every context passage names, whatever it asks."""
         return frozenset(
             e for e in self.asked if all(entity_found(e, p.text) for p in self.passages)
         )
@@ -211,7 +216,7 @@ class _Context:
             passage = self.passage_text(refs)
             return [e for e in entities if not (self.is_asked(e) and entity_found(e, passage))]
         if self.wanted not in _TOPIC_TYPES:
-            return list(entities)
+            return self._anchored(entities, refs)
         said = " ".join([self.question, *entities])
         if self._names_another(" ".join(r.text for r in refs), said):
             return list(entities)
@@ -223,6 +228,22 @@ class _Context:
             if e not in self.topics
             and not (before and self.is_asked(e) and entity_found(e, window))
         ]
+
+    def _anchored(self, entities: Sequence[str], refs: Sequence[SentenceRef]) -> list[str]:
+        """For a name, a list or another kind of answer: every entity of the claim, except
+        that the story's topics may go unsaid when the sentences name another of the
+        question's entities ("Elon Musk's XAI also strives to get out" answers "Which Elon
+        Musk company wants out of Scale AI?"). A sentence that names none of them must
+        name the topic: "His CEO, Manu Sharma" is not Scale AI's CEO."""
+        text = " ".join(r.text for r in refs)
+        anchors = [
+            e
+            for e in entities
+            if self.is_asked(e) and e not in self.story_topics and entity_found(e, text)
+        ]
+        if not anchors:
+            return list(entities)
+        return [e for e in entities if e not in self.story_topics]
 
     def _names_another(self, text: str, said: str) -> bool:
         """Does `text` name someone `said` does not? ("AI" or "CEO" is no one.)"""

@@ -537,6 +537,23 @@ def test_the_story_s_subject_must_be_said_when_a_name_is_asked(embedder: Embedde
     assert checked is None
 
 
+def test_the_story_s_subject_may_go_unsaid_beside_another_asked_name(
+    embedder: Embedder,
+) -> None:
+    # The sentence names Elon Musk, whom the question names too; Scale AI, which every
+    # passage names, it leaves to the context.
+    texts = [
+        "Microsoft is pulling back from Scale AI. Elon Musk's XAI also strives to get out.",
+        "Scale AI's CEO Alexander Wang is moving to Meta.",
+    ]
+    question = "Which Elon Musk company also wants out of Scale AI?"
+    checked = check(
+        "Elon Musk's XAI also wants out of Scale AI [1].", embedder, question=question, texts=texts
+    )
+    assert checked is not None and checked.complete
+    assert checked.citations[0].text == "Elon Musk's XAI also strives to get out."
+
+
 def test_a_missing_time_comes_from_the_sentence_behind_the_claim(embedder: Embedder) -> None:
     # Both sentences hold a time; the first is closer to the question, the second is the
     # one the claim rests on.
