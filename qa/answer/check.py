@@ -41,11 +41,11 @@ from qa.answer.grounding import (
     entity_found,
     figure_of_another,
     is_role,
+    is_time,
     negated,
     passage_units,
     question_entities,
     supported_by,
-    times_found,
 )
 from qa.answer.markers import CitedSentence, renumber, split_cited, with_markers
 from qa.answer.prompts import finds_nothing
@@ -285,7 +285,7 @@ class _Context:
         blocked it", "He is the CEO" say who; "Scale AI was founded in 2016" says not who
         founded it."""
         own = [e for e in claim.entities if not self.is_asked(e)]
-        if any(not is_role(e) and times_found(e, "") for e in own):
+        if any(not is_role(e) and not is_time(e) for e in own):
             return True
         asked = set(tokens(self.question))
         # a role the question's entity holds says who ("The OpenAI CEO")
@@ -293,7 +293,7 @@ class _Context:
             w for e in claim.entities if e not in own for w in tokens(e) if w not in _ROLE_NOUNS
         }
         return any(
-            w not in asked and not figures(w) and not _NO_ONE_WORD.match(w) and times_found(w, "")
+            w not in asked and not figures(w) and not _NO_ONE_WORD.match(w) and not is_time(w)
             for w in tokens(claim.text)
         )
 
@@ -609,7 +609,7 @@ def _chosen(claim: _Grounded, ctx: _Context) -> _Grounded:
     for name in map(_without_role, claim_entities(text, ctx.names)):
         if is_role(name) or entity_found(name, ctx.question):
             continue
-        if not times_found(name, ""):
+        if is_time(name):
             continue  # a weekday or a month is no one's name
         if not any(_same_entity(name, o) for o in options):
             options.append(name)
