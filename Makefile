@@ -6,10 +6,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
-# llama-cpp-python compiles llama.cpp. A native build (-march=native) segfaulted in its
-# first batch decode on an AVX-512 (FP16/BF16) Xeon; this portable AVX2 build runs there and
-# on any x86-64 with AVX2.
-export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+# llama-cpp-python compiles llama.cpp. A native build (-march=native) segfaults in its first
+# batch decode on a Xeon with AMX tiles; so the build names its instruction sets: AVX2, and
+# the AVX-512 ones this CPU has (1.4x faster prompts here, and the same answers as the
+# native builds of earlier machines), never AMX.
+CPU_FLAGS := $(shell cat /proc/cpuinfo 2>/dev/null)
+AVX512 := $(if $(filter avx512bw,$(CPU_FLAGS)),$(if $(filter avx512vl,$(CPU_FLAGS)),\
+  -DGGML_AVX512=ON $(if $(filter avx512vbmi,$(CPU_FLAGS)),-DGGML_AVX512_VBMI=ON) \
+  $(if $(filter avx512_vnni,$(CPU_FLAGS)),-DGGML_AVX512_VNNI=ON) \
+  $(if $(filter avx512_bf16,$(CPU_FLAGS)),-DGGML_AVX512_BF16=ON)))
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON \
+  -DGGML_F16C=ON $(strip $(AVX512))
 # Gates: just under what each backend reaches (answer accuracy) on the tuning set
 # eval/qa.jsonl and on the held-out split eval/heldout.jsonl; the local model runs on a
 # fixed subset of the tuning set (every 3rd item) and the whole held-out split so that CI
