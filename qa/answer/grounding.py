@@ -526,7 +526,14 @@ def denials_found(claim: str, text: str) -> bool:
 def negated(text: str) -> bool:
     """True when `text` denies something ("did not respond", "no comment", "declined"); a
     leading "No," answers a question and denies nothing by itself."""
-    return bool(_NEGATION.search(_ANSWER_PARTICLE.sub("", text)))
+    return bool(_NEGATION.search(_NOT_ONLY.sub(" ", _ANSWER_PARTICLE.sub("", text))))
+
+
+# "not only ... but (also)", "isn't just ... but": a contrast, no denial; without the "but"
+# ("would not simply stop") a denial still.
+_NOT_ONLY = re.compile(
+    r"(?:\bnot|n[’']t)\s+(?:only|just|merely|simply)\b(?=[^.;!?]*?\bbut\b)", re.I
+)
 
 
 # What a company or person does about a tie: ends it ("pulled back", "withdrew", "cut

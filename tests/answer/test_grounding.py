@@ -153,6 +153,11 @@ def test_a_denial_needs_a_denial() -> None:
     assert negated("Scale AI failed to keep its promise to Google")
     assert not negated("No, Meta is taking 49%")  # "No," answers; it denies nothing
     assert not negated("Meta is taking 49%")
+    # "not only ... but" contrasts; without a "but", "not simply" still denies
+    assert not negated("Meta is not only buying a stake but also hiring its CEO")
+    assert not negated("Scale isn't just a vendor, but a partner")
+    assert negated("Google would not simply stop working with Scale")
+    assert negated("Meta did not only buy a stake. But it hired its CEO")
 
 
 _SENTENCES = [s.strip() for p in ARTICLE for s in re.split(r"(?<=\.)\s", p) if s.strip()]
