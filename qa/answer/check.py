@@ -216,7 +216,7 @@ class _Context:
             passage = self.passage_text(refs)
             return [e for e in entities if not (self.is_asked(e) and entity_found(e, passage))]
         if self.wanted not in _TOPIC_TYPES:
-            return self._anchored(entities, refs)
+            return self._anchored(entities, refs) if self.asks_a_name else list(entities)
         said = " ".join([self.question, *entities])
         if self._names_another(" ".join(r.text for r in refs), said):
             return list(entities)
@@ -230,9 +230,8 @@ class _Context:
         ]
 
     def _anchored(self, entities: Sequence[str], refs: Sequence[SentenceRef]) -> list[str]:
-        """For a name, a list or another kind of answer: every entity of the claim, except
-        that the story's topics may go unsaid when the sentences name another of the
-        question's entities ("Elon Musk's XAI also strives to get out" answers "Which Elon
+        """For who or which: every entity of the claim, except that the story's topics may go
+        unsaid when the sentences name another of the question's entities ("Elon Musk's XAI also strives to get out" answers "Which Elon
         Musk company wants out of Scale AI?"). A sentence that names none of them must
         name the topic: "His CEO, Manu Sharma" is not Scale AI's CEO."""
         text = " ".join(r.text for r in refs)

@@ -554,6 +554,22 @@ def test_the_story_s_subject_may_go_unsaid_beside_another_asked_name(
     assert checked.citations[0].text == "Elon Musk's XAI also strives to get out."
 
 
+def test_only_a_name_may_leave_the_story_s_subject_unsaid(embedder: Embedder) -> None:
+    # "declined to comment" names Microsoft and denies something, but not of Scale AI.
+    texts = [
+        "Microsoft is contemplating a withdrawal from its commitments to Scale AI. Google,"
+        " Microsoft and Openai declined to comment.",
+        "Scale AI's CEO Alexander Wang is moving to Meta.",
+    ]
+    checked = check(
+        "Microsoft denied that it will withdraw from its commitments to Scale AI [1].",
+        embedder,
+        question="What has Microsoft denied about its plans for Scale AI?",
+        texts=texts,
+    )
+    assert checked is None
+
+
 def test_a_missing_time_comes_from_the_sentence_behind_the_claim(embedder: Embedder) -> None:
     # Both sentences hold a time; the first is closer to the question, the second is the
     # one the claim rests on.
