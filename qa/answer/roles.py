@@ -4,10 +4,10 @@ is not backed by a sentence that gives that person the role at another company (
 chief executive is Wang" is not what "... under the AI's CEO, Wang, Meta's AI efforts"
 says): shared words and names pass such a pair, the relation does not.
 
-The relations are read with patterns of apposition and possession ("X's CEO, Y", "X CEO
-Y", "Y, CEO of X"), the way pattern-based relation extraction reads a relation from fixed
-lexical patterns (Hearst, 1992, did so for hyponymy); a role with no company of its own
-("CEO Alexander Wang", "His CEO, Manu Sharma") contradicts nothing.
+The relations are read with patterns of apposition and possession, as in pattern-based
+relation extraction (Hearst, 1992; the "X's CEO, Y" and "Y, CEO of X" patterns of
+ACE-style role relations); a role with no company of its own ("CEO Alexander Wang", "His
+CEO, Manu Sharma") contradicts nothing.
 """
 
 from __future__ import annotations
