@@ -80,7 +80,7 @@ def role_relations(text: str) -> list[RoleRelation]:
     found: list[RoleRelation] = []
     for pattern in _PATTERNS:
         for m in pattern.finditer(text):
-            org = re.sub(r"^(?:The|A|An)\s+", "", m["org"]).rstrip(".")
+            org = re.sub(r"^(?:The|A|An)\s+", "", m["org"])
             person = m["person"].rstrip(".")
             if is_role(person) or not org:
                 continue
