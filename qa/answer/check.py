@@ -230,17 +230,20 @@ class _Context:
         ]
 
     def _anchored(self, entities: Sequence[str], refs: Sequence[SentenceRef]) -> list[str]:
-        """For who or which: every entity of the claim, except that the story's topics may go
-        unsaid when the sentences name another of the question's entities ("Elon Musk's XAI also strives to get out" answers "Which Elon
-        Musk company wants out of Scale AI?"). A sentence that names none of them must
-        name the topic: "His CEO, Manu Sharma" is not Scale AI's CEO."""
+        """For who or which: every entity of the claim, except that the story's topics may
+        go unsaid when the sentences name another of the question's entities and no one
+        else ("Elon Musk's XAI also strives to get out" answers "Which Elon Musk company
+        wants out of Scale AI?"). A sentence that names none of them must name the topic:
+        "His CEO, Manu Sharma" is not Scale AI's CEO."""
         text = " ".join(r.text for r in refs)
         anchors = [
             e
             for e in entities
             if self.is_asked(e) and e not in self.story_topics and entity_found(e, text)
         ]
-        if not anchors:
+        # ... and names nothing else: "Elon Musk's XAI also strives to get out of its Oracle
+        # contract" is about Oracle, not Scale AI
+        if not anchors or self._names_another(text, " ".join([self.question, *entities])):
             return list(entities)
         return [e for e in entities if e not in self.story_topics]
 

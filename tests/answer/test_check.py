@@ -552,6 +552,12 @@ def test_the_story_s_subject_may_go_unsaid_beside_another_asked_name(
     )
     assert checked is not None and checked.complete
     assert checked.citations[0].text == "Elon Musk's XAI also strives to get out."
+    # Not when the sentence names something else it is about.
+    texts[0] = "Microsoft is pulling back. Elon Musk's XAI also strives to get out of Oracle."
+    wrong = check(
+        "Elon Musk's XAI also wants out of Scale AI [1].", embedder, question=question, texts=texts
+    )
+    assert wrong is None
 
 
 def test_only_a_name_may_leave_the_story_s_subject_unsaid(embedder: Embedder) -> None:
