@@ -532,7 +532,7 @@ def negated(text: str) -> bool:
 # "not only ... but (also)", "isn't just ... but": a contrast, no denial; without the "but"
 # ("would not simply stop") a denial still.
 _NOT_ONLY = re.compile(
-    r"(?:\bnot|n[’']t)\s+(?:only|just|merely|simply)\b(?=[^.;!?]*?\bbut\b)", re.I
+    r"(?:\bnot|n[’']t)\s+(?:only|just|merely|simply)\b(?!\s+yet\b)(?=[^.;!?]*?\bbut\b)", re.I
 )
 
 
@@ -547,7 +547,7 @@ _ENDS = re.compile(
     # verbs that also move prices ("shares dropped 3%") end a tie only when no figure follows
     r"|(?:exit(?:s|ed|ing)?|quit(?:s|ting)?|stop(?:s|ped|ping)?|halt(?:s|ed|ing)?"
     r"|ceas(?:e|es|ed|ing)|drop(?:s|ped|ping)?)(?!\s+(?:(?:by|to|about|nearly|almost|around"
-    r"|roughly|some|over|under|another|further|as|much|more|less|than|a)\s+){0,3}[$€£\d])"
+    r"|roughly|some|over|under|another|further|as|much|more|less|than)\s+){0,3}[$€£\d])"
     r"|end(?:s|ed|ing)? (?:its|their|his|her|the) (?:tie|partnership"
     r"|relationship|contract|work|deal)s?)\b",
     re.I,
@@ -601,9 +601,10 @@ def _plain(number: str) -> str:
 def _owned_by_another(before: str, said: Sequence[str], names: frozenset[str]) -> bool:
     """Does a named entity neither the claim nor the question names (`said`) stand within
     the few words before a figure (`before` is the text up to it), in its clause?"""
-    # a dateline's dash ends a clause ("(Reuters) - "); an aside's ("Meta — the parent —")
-    # does not
-    clause = re.split(r"[;:!?]|\.\s|\)\s*[-–—]\s", before)[-1].split()[-4 * _OWNER_WORDS :]
+    # an aside between dashes is left out ("Meta — the Facebook parent — paid", "Scale AI —
+    # backed by Nvidia — is valued at"); a lone dash ends a clause ("(Reuters) - ")
+    before = _DASH_ASIDE.sub(" ", before)
+    clause = re.split(r"[;:!?]|\.\s|\s[-–—]\s", before)[-1].split()[-4 * _OWNER_WORDS :]
     # a word this long is no name, and would make the pattern below slow
     joined = " ".join(w[:_LONGEST_WORD] for w in clause)
     words = _ATTRIBUTION.sub(lambda m: _unless_no_name_follows(m, names), joined).split()
@@ -631,6 +632,7 @@ _ATTRIBUTION = re.compile(
     r"(?:\s+(?:on|last|this)\s+\w+)?(?:\s+that)?\s+)(?=[A-Z])"
 )
 _LONGEST_WORD = 40  # characters
+_DASH_ASIDE = re.compile(r"\s[-–—]\s[^-–—.;:!?]{1,80}?\s[-–—]\s")
 
 
 def _unless_no_name_follows(match: re.Match[str], names: frozenset[str]) -> str:
