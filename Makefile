@@ -15,8 +15,11 @@ AVX512 := $(if $(filter avx512bw,$(CPU_FLAGS)),$(if $(filter avx512vl,$(CPU_FLAG
   -DGGML_AVX512=ON $(if $(filter avx512vbmi,$(CPU_FLAGS)),-DGGML_AVX512_VBMI=ON) \
   $(if $(filter avx512_vnni,$(CPU_FLAGS)),-DGGML_AVX512_VNNI=ON) \
   $(if $(filter avx512_bf16,$(CPU_FLAGS)),-DGGML_AVX512_BF16=ON)))
+# (Named only on an x86 CPU with AVX2; elsewhere llama.cpp's own native build.)
+ifneq ($(filter avx2,$(CPU_FLAGS)),)
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON \
   -DGGML_F16C=ON $(strip $(AVX512))
+endif
 # Gates: just under what each backend reaches (answer accuracy) on the tuning set
 # eval/qa.jsonl and on the held-out split eval/heldout.jsonl; the local model runs on a
 # fixed subset of the tuning set (every 3rd item) and the whole held-out split so that CI
