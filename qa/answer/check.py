@@ -321,7 +321,9 @@ class _Context:
 
     def about_question(self, refs: Sequence[SentenceRef]) -> bool:
         """Are these sentences about the question's entities? (`about_the_question`)"""
-        return about_the_question(self.window_text(refs), self.passage_text(refs), self.asked)
+        return about_the_question(
+            self.window_text(refs), self.passage_text(refs), self.asked, self.story_topics
+        )
 
 
 def check_answer(
@@ -515,6 +517,7 @@ def _supports(
         window=ctx.window_text(refs),
         passage=ctx.passage_text(refs),
         question=ctx.question,
+        topics=ctx.story_topics,
     ):
         return False
     said = [*entities, *ctx.asked]

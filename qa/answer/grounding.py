@@ -13,7 +13,7 @@ fails.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -656,14 +656,20 @@ def question_entities(question: str, names: frozenset[str]) -> list[str]:
     return [e for e in found if not is_role(e)]
 
 
-def about_the_question(window: str, passage: str, asked: Sequence[str]) -> bool:
+def about_the_question(
+    window: str, passage: str, asked: Sequence[str], topics: Collection[str] = ()
+) -> bool:
     """True when sentences are about what the question asks of: one of its entities `asked`
     is in `window` (the sentences and the one before each, which a pronoun may point back
     to) and all of them are in `passage` (the passages the sentences lie in). "Manu Sharma"
-    is nobody's answer to "Who is Scale AI's CEO?" when his sentence names no Scale AI."""
+    is nobody's answer to "Who is Scale AI's CEO?" when his sentence names no Scale AI.
+    The one in `window` is not one of the story's `topics` (entities every passage names)
+    when the question names another: "Google spent about $150 million ... last year" is
+    about Scale AI, but says nothing of what xAI spends there."""
     if not asked:
         return True
-    return any(entity_found(e, window) for e in asked) and all(
+    focus = [e for e in asked if e not in topics] or asked
+    return any(entity_found(e, window) for e in focus) and all(
         entity_found(e, passage) for e in asked
     )
 
@@ -677,12 +683,13 @@ def supported_by(
     window: str,
     passage: str,
     question: str = "",
+    topics: Collection[str] = (),
 ) -> bool:
     """True when the sentences `refs` back `claim`: its entities, numbers and time
     expressions are in them (a count may be the `question`'s own), a denial is denied there
     too, they do not say the opposite course (`opposite_course`), and they are about the
     question's entities `asked` (see `about_the_question`; `window` and `passage` are the
-    texts it reads)."""
+    texts it reads, `topics` the entities every passage names)."""
     text = " ".join(r.text for r in refs)
     if not numbers_found(claim, text, question) or not times_found(claim, text):
         return False
@@ -694,4 +701,4 @@ def supported_by(
         return False
     if opposite_course(claim, text):
         return False
-    return about_the_question(window, passage, asked)
+    return about_the_question(window, passage, asked, topics)

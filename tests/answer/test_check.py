@@ -537,6 +537,27 @@ def test_the_story_s_subject_must_be_said_when_a_name_is_asked(embedder: Embedde
     assert checked is None
 
 
+def test_a_figure_of_another_company_is_no_answer_about_the_asked_one(
+    embedder: Embedder,
+) -> None:
+    # Scale AI, which every passage names, is in the sentence; xAI, which the question asks
+    # about, is not: Google's spending says nothing of what xAI spends.
+    texts = [
+        "The company declined to comment. Scale AI made $ 870 million in 2024, and Google"
+        " spent about $ 150 million on Scale AI's services last year. Elon Musk's XAI also"
+        " strives to get out.",
+        "Scale AI's CEO Alexander Wang is moving to Meta.",
+    ]
+    question = "How much does xAI spend on Scale AI each year?"
+    wrong = "Google spent about $150 million on Scale AI's services last year [1]."
+    assert check(wrong, embedder, question=question, texts=texts) is None
+    # The same sentence still answers the question about Google.
+    right = check(
+        wrong, embedder, question="How much did Google spend on Scale AI last year?", texts=texts
+    )
+    assert right is not None and "$150 million" in right.text
+
+
 def test_the_story_s_subject_may_go_unsaid_beside_another_asked_name(
     embedder: Embedder,
 ) -> None:
