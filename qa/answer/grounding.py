@@ -236,7 +236,8 @@ def passage_units(passages: Sequence[RetrievedPassage]) -> list[SentenceRef]:
     ]
 
 
-_ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Za-z]*[A-Z])s\b")  # "PhDs", "CEOs", "GPUs"
+# "PhDs", "CEOs", "GPUs", and a model code's plural: "H100s", "747s" is not one (no letter)
+_ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Za-z0-9]*[A-Z0-9])s\b")
 
 
 def _norm_tokens(text: str) -> list[str]:

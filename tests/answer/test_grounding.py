@@ -57,6 +57,8 @@ NAMES = context_names(ARTICLE)
         ("Alexander Wang", "while CEO Alexander Wang, along with several employees"),
         ("xAI", "XAI did not respond"),
         ("PhDs", "a contestant focusing on a PhD and a network of experts"),  # a plural
+        ("H100s", "Nvidia sold 500 H100 chips"),  # a model code's plural
+        ("H100", "it bought H100s"),
     ],
 )
 def test_entities_are_found_however_the_versions_spell_them(entity: str, text: str) -> None:
@@ -70,6 +72,7 @@ def test_entities_are_found_however_the_versions_spell_them(entity: str, text: s
         ("Meta", ARTICLE[4]),
         ("Wang", ARTICLE[3]),
         ("Metas", "Meta said"),  # only an acronym's plural is read as its singular
+        ("H100", "it bought H1000 chips"),
     ],
 )
 def test_other_entities_are_not_found(entity: str, text: str) -> None:
