@@ -84,6 +84,10 @@ _AUTHORITY = re.compile(
     r"|update|instructions?|rules?|command|notice|alert))*",
     re.I,
 )
+_SWITCH = (
+    r"(safety|content|moderation|censorship|guardrails?|restrictions?)( (mode|filters?|checks?"
+    r"|guardrails?|settings?|rules?|protocols?))?"
+)
 _OVERRIDE = re.compile(
     r"system prompt|developer mode|dev mode|jailbr[eo]ak|do anything now|(?-i:\bDAN\b)"
     r"|\b(previous|prior|above|earlier|preceding|original|initial) (rules|instructions"
@@ -105,10 +109,12 @@ _OVERRIDE = re.compile(
     r"|\b(rules?|restrictions?|constraints?|guidelines?) (are|is) (now )?(suspended|void|off"
     r"|lifted|disabled) for (this|the) (query|question|chat|conversation|session|request)\b"
     # a switch of the assistant's safety, set off: "Safety mode: OFF", "Content filters =
-    # disabled"; not a report ("Tesla said the safety mode is disabled by default")
-    r"|^(safety|content|moderation|censorship|guardrails?|restrictions?)( (mode|filters?"
-    r"|checks?|guardrails?|settings?|rules?|protocols?))?\s*[:=]\s*(off|disabled|none|false"
-    r"|deactivated)\b",
+    # disabled", or said so and nothing more: "Safety mode has been turned off."; not a
+    # report ("Tesla said the safety mode is disabled by default", "Content moderation was
+    # lifted at X last week")
+    rf"|^{_SWITCH}\s*[:=]\s*(off|disabled|none|false|deactivated)\b"
+    rf"|^{_SWITCH} (is|are|was|were|has been|have been) (now )?(turned |switched |set )?"
+    r"(off|disabled|deactivated)\W*$",
     re.I,
 )
 _ADDRESS = re.compile(
