@@ -29,7 +29,14 @@ from index.metadata import asked_header_line
 from index.normalize import normalize, spaced_figures, tokens
 from qa.answer.conflicts import flag_conflicts
 from qa.answer.context import restates_question
-from qa.answer.extractive import AnswerType, answer_type, asked_part, asks_a_count, fits_type
+from qa.answer.extractive import (
+    AnswerType,
+    answer_type,
+    asked_part,
+    asks_a_count,
+    fits_type,
+    later_parts,
+)
 from qa.answer.grounding import (
     ROLE_WORDS,
     Choose,
@@ -385,6 +392,7 @@ def check_answer(
         return None  # nothing in the context backs the answer
     grounded, complete = _with_answer_type(grounded, ctx)
     if complete:
+        grounded = _with_later_parts(grounded, ctx)
         grounded = [g for g in grounded if not ctx.restated(g.text)]
         if not any(g.refs for g in grounded):
             return None  # the answer only restates the question
@@ -664,28 +672,68 @@ def _with_answer_type(grounded: list[_Grounded], ctx: _Context) -> tuple[list[_G
         return grounded, True
     if any(fits_type(g.text, ctx.question, wanted) for g in grounded if g.refs):
         return grounded, True
-    about = [e for g in grounded for e in g.entities]
+    quoted = _fitting_sentence(grounded, ctx, ctx.question, wanted)
+    if quoted is None:
+        return [g for g in grounded if g.refs][:1], False
+    return [quoted], True
+
+
+def _with_later_parts(grounded: list[_Grounded], ctx: _Context) -> list[_Grounded]:
+    """The claims, and for each later part of a question of several (`later_parts`: "...,
+    and what share is it taking?") that asks a time or an amount no claim gives, the
+    context's sentence that gives it (`_fitting_sentence`), when there is one: "Meta is
+    taking a 49% stake", after "Scale AI's CEO is moving to Meta"."""
+    for part in later_parts(ctx.question):
+        wanted = answer_type(part)
+        if wanted not in ("date", "number"):
+            continue
+        if any(fits_type(g.text, part, wanted) for g in grounded if g.refs):
+            continue
+        quoted = _fitting_sentence(grounded, ctx, part, wanted, of_claims=False)
+        if quoted is not None:
+            grounded = [*grounded, quoted]
+    return grounded
+
+
+def _fitting_sentence(
+    grounded: Sequence[_Grounded],
+    ctx: _Context,
+    asked: str,
+    wanted: AnswerType,
+    *,
+    of_claims: bool = True,
+) -> _Grounded | None:
+    """The context's sentence that holds the `wanted` kind of fact `asked` (the question,
+    or a part of it) asks for, quoted; None when no sentence does. With `of_claims`, it
+    says what the claims `grounded` say in other words: it names their entities and half
+    their words. Without (another part of the question), it tells more of what they name:
+    it or the sentence before names their entities, roles ("CEO") aside."""
+    about = [e for g in grounded for e in g.entities if of_claims or not is_role(e)]
     said = " ".join(g.text for g in grounded)
     vec = ctx.question_vec
+
+    def names_them(k: int) -> bool:
+        text = ctx.units[k].text if of_claims else ctx.window_text([ctx.units[k]])
+        return all(entity_found(e, text) for e in about)
+
     candidates = [
         k
         for k, unit in enumerate(ctx.units)
-        if fits_type(unit.text, ctx.question, wanted)
+        if fits_type(unit.text, asked, wanted)
         and float(ctx.unit_vecs[k] @ vec) >= _MIN_QUOTE_RELEVANCE
-        and all(entity_found(e, unit.text) for e in about)
+        and names_them(k)
         and ctx.about_question([unit])
-        and word_support(ctx.question, unit.text) > 0
-        and word_support(said, unit.text) >= _MIN_WORD_SUPPORT
+        and word_support(asked, unit.text) > 0
+        and (not of_claims or word_support(said, unit.text) >= _MIN_WORD_SUPPORT)
     ]
     if not candidates:
-        return [g for g in grounded if g.refs][:1], False
+        return None
     # The sentence that backs what the model said, when it holds the asked fact, answers
     # about that event; another one may hold a time of something else ("on Friday").
     backing = {(r.passage, r.start) for g in grounded for r in g.refs}
     own = [k for k in candidates if (ctx.units[k].passage, ctx.units[k].start) in backing]
     k = max(own or candidates, key=lambda k: ctx.relevance(vec, k))
-    quoted = _Grounded(" ".join(ctx.units[k].text.split()), (ctx.units[k],), tuple(about), 1.0)
-    return [quoted], True
+    return _Grounded(" ".join(ctx.units[k].text.split()), (ctx.units[k],), tuple(about), 1.0)
 
 
 _PRONOUNS = frozenset({"he", "she", "they", "it", "his", "her", "their", "its"})

@@ -18,6 +18,7 @@ __all__ = [
     "asks_a_count",
     "extract_answer",
     "fits_type",
+    "later_parts",
 ]
 
 
@@ -120,6 +121,22 @@ def asked_part(question: str) -> str:
     """The question without the frame of an indirect question ("Can you tell me who runs
     Handshake?" -> "who runs Handshake?"); the question itself when it has none."""
     return _REQUEST_FRAME.sub("", question, count=1)
+
+
+# Where a question of several parts asks its next one: ", and what share ...?", "; how
+# much ...?", ", and in what year ...?".
+_NEXT_PART = re.compile(
+    r"(?:,\s*and|;)\s+(?=(?:(?:in|at|by|for|to|from|since) )?"
+    r"(?:who|whom|whose|what|which|when|where|why|how)\b)",
+    re.I,
+)
+
+
+def later_parts(question: str) -> list[str]:
+    """The parts after the first of a question that asks several things ("Which company
+    is he moving to, and what share is it taking?" -> ["what share is it taking?"]); empty
+    for a question of one part."""
+    return [part.strip() for part in _NEXT_PART.split(asked_part(question))[1:] if part.strip()]
 
 
 def answer_type(question: str) -> AnswerType:

@@ -537,6 +537,19 @@ def test_the_story_s_subject_must_be_said_when_a_name_is_asked(embedder: Embedde
     assert checked is None
 
 
+def test_a_later_part_of_the_question_gets_the_sentence_that_answers_it(
+    embedder: Embedder,
+) -> None:
+    asked = "Which company is Scale AI's CEO moving to, and what stake is that company taking?"
+    checked = check("Scale AI's CEO is moving to Meta [2].", embedder, question=asked, texts=STORY)
+    assert checked is not None and checked.complete
+    assert checked.text == "Scale AI's CEO is moving to Meta [1]. Meta is taking a 49% stake [1]."
+    # No sentence about Meta gives a time: the answer stays as it was.
+    asked = "Which company is Scale AI's CEO moving to, and when was the deal signed?"
+    checked = check("Scale AI's CEO is moving to Meta [2].", embedder, question=asked, texts=STORY)
+    assert checked is not None and checked.text == "Scale AI's CEO is moving to Meta [1]."
+
+
 def test_a_figure_of_another_company_is_no_answer_about_the_asked_one(
     embedder: Embedder,
 ) -> None:

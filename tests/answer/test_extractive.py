@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from index.embedder import Embedder
-from qa.answer.extractive import AnswerType, answer_type, extract_answer, fits_type
+from qa.answer.extractive import (
+    AnswerType,
+    answer_type,
+    extract_answer,
+    fits_type,
+    later_parts,
+)
 
 from conftest import passages_of
 
@@ -50,6 +56,24 @@ PASSAGES = [
 )
 def test_answer_type(question: str, kind: str) -> None:
     assert answer_type(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        (
+            "Which company is he moving to, and what share of Scale is it taking?",
+            ["what share of Scale is it taking?"],
+        ),
+        ("What was it worth, and in what year was it founded?", ["in what year was it founded?"]),
+        ("Its revenue comes from trainers; how much can one cost?", ["how much can one cost?"]),
+        ("Can you tell me who leads it, and when he joined?", ["when he joined?"]),
+        ("How much did Google and Microsoft pay?", []),
+        ("Who wrote it, and why?", ["why?"]),
+    ],
+)
+def test_later_parts_of_a_question(question: str, parts: list[str]) -> None:
+    assert later_parts(question) == parts
 
 
 def test_name_must_be_new_to_the_question() -> None:
