@@ -392,8 +392,7 @@ def check_answer(
         return None  # nothing in the context backs the answer
     grounded, complete = _with_answer_type(grounded, ctx)
     if complete:
-        grounded = _with_later_parts(grounded, ctx)
-        grounded = [g for g in grounded if not ctx.restated(g.text)]
+        grounded = _unrestated(_with_later_parts(grounded, ctx), ctx)
         if not any(g.refs for g in grounded):
             return None  # the answer only restates the question
     return _assemble(grounded, complete, ctx, embed)
@@ -676,6 +675,27 @@ def _with_answer_type(grounded: list[_Grounded], ctx: _Context) -> tuple[list[_G
     if quoted is None:
         return [g for g in grounded if g.refs][:1], False
     return [quoted], True
+
+
+def _unrestated(grounded: list[_Grounded], ctx: _Context) -> list[_Grounded]:
+    """The claims without those that only restate the question (`_Context.restated`); such
+    a claim backed by one sentence that says more than the question gives way to that
+    sentence, quoted: the model pointed at the answer without saying it ("AI companies fear
+    Meta could learn about them through Scale [3]", sentence 3 saying what they fear). Not
+    for a question about an article's own line, which its line answers (`is_asked_header`):
+    "NDTV holds the copyright" is backed by "(This story has not been edited by the NDTV
+    staff ...)", which does not say who holds it."""
+    kept = []
+    for g in grounded:
+        if not ctx.restated(g.text):
+            kept.append(g)
+            continue
+        if len(g.refs) != 1 or ctx.asked_header is not None:
+            continue
+        quoted = " ".join(g.refs[0].text.split())
+        if not ctx.restated(quoted):
+            kept.append(_Grounded(quoted, g.refs, g.entities, g.score))
+    return kept
 
 
 def _with_later_parts(grounded: list[_Grounded], ctx: _Context) -> list[_Grounded]:

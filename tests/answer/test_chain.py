@@ -125,14 +125,18 @@ def test_an_answer_the_check_rejects_is_retried_with_the_best_sentences(
     assert "999" not in "".join(e.text for e in events if isinstance(e, Verified))
 
 
-def test_an_answer_only_restating_the_question_is_retried_then_refused(
+def test_an_answer_only_restating_the_question_gives_way_to_the_sentence_it_cites(
     settings: Settings, embedder: Embedder, chroma_client: Any
 ) -> None:
     restated = "AI companies fear what Meta could learn about them through Scale [1]."
     chat = RecordingChat(responses=[restated])
     pipeline = _pipeline(settings, embedder, chroma_client, chat)
     answer = pipeline.ask("What do AI companies fear Meta could learn about them through Scale?")
-    assert len(chat.seen) == 2 and answer.refused and restated not in answer.answer
+    # one call: the restatement is not shown; the sentence it cites says what they fear
+    assert len(chat.seen) == 1 and not answer.refused and "fear what" not in answer.answer
+    assert "research priorities" in answer.answer
+    (c,) = answer.citations
+    assert "research priorities" in c.text
 
 
 @pytest.mark.parametrize("quote", [True, False])

@@ -402,16 +402,42 @@ def test_an_amount_in_words_answers_how_many(embedder: Embedder) -> None:
     assert checked is not None and checked.complete
 
 
-def test_an_answer_restating_the_question_is_refused(embedder: Embedder) -> None:
+def test_a_restated_answer_gives_way_to_its_sentence_when_that_says_more(
+    embedder: Embedder,
+) -> None:
+    texts = [
+        "Rivals fear Meta could learn their research priorities and road maps through Scale.",
+        "Scale AI's CEO Alexander Wang is moving to Meta.",
+    ]
+    question = "What do rivals fear Meta could learn through Scale?"
+    checked = check(
+        "Rivals fear what Meta could learn through Scale [1].",
+        embedder,
+        question=question,
+        texts=texts,
+    )
+    assert checked is not None and checked.text == f"{texts[0][:-1]} [1]."
+    # A sentence that says no more than the question is no answer either.
+    texts[0] = "Rivals fear what Meta could learn through Scale."
+    checked = check(
+        "Rivals fear what Meta could learn through Scale [1].",
+        embedder,
+        question=question,
+        texts=texts,
+    )
+    assert checked is None
+
+
+def test_an_answer_restating_the_question_gives_way_to_its_sentence(embedder: Embedder) -> None:
     question = "Which company is Scale AI's CEO moving to?"
-    assert (
-        check(
-            "Scale AI's CEO is moving to a company [2].", embedder, question=question, texts=STORY
-        )
-        is None
+    given = check(
+        "Scale AI's CEO is moving to a company [2].", embedder, question=question, texts=STORY
+    )
+    assert given is not None and given.text == (
+        "Scale AI's CEO, Alexander Wang, is moving to Meta with several employees [1]."
     )
     kept = check("Scale AI's CEO is moving to Meta [2].", embedder, question=question, texts=STORY)
-    assert kept is not None and "Meta" in kept.text
+    assert kept is not None and kept.text == "Scale AI's CEO is moving to Meta [1]."
 
 
 def test_a_yes_no_answer_may_repeat_its_question(embedder: Embedder) -> None:
