@@ -83,6 +83,8 @@ _MIN_QUOTE_RELEVANCE = 0.3
 _WHAT_IS_MISSING = {"date": "when", "number": "how much", "name": "who"}
 # The answer types whose claims may leave the question's subject to the context.
 _TOPIC_TYPES = ("date", "number", "yes/no")
+_OPENING_QUOTES = ("“", '"')
+_ATTRIBUTION = re.compile(r"[”\"],?\s+(?:said|says|told)\b")  # a quotation's speaker follows
 _WH_WORD = re.compile(r"\b(who|whom|whose|what|which|when|where|why|how)\b", re.I)
 _ASKS_A_NAME = re.compile(r"^\W*(who|whom|whose|which)\b", re.I)
 _ALTERNATIVES = re.compile(r"\bor\b|\b(which|who|what) of\b|\bwhether\b", re.I)
@@ -211,6 +213,25 @@ class _Context:
         )
 
     def to_find(self, entities: Sequence[str], refs: Sequence[SentenceRef]) -> list[str]:
+        """The claim's entities the sentences `refs` must name (`_must_name`), except the
+        speaker of a quotation that a sentence goes on with (`_speaker_before`)."""
+        speakers = " ".join(self._speaker_before(r) for r in refs)
+        return [e for e in self._must_name(entities, refs) if not entity_found(e, speakers)]
+
+    def _speaker_before(self, ref: SentenceRef) -> str:
+        """The sentence before `ref` in its passage when `ref` goes on with a quotation that
+        one attributes ("“Meta -scale contracts indicate a turning point,” said Jonathan
+        Siddhartha ... “The well -known AI labs realizes that neutrality is no longer
+        optional.”"), else ""."""
+        k = self.units.index(ref)
+        if k == 0 or self.units[k - 1].passage != ref.passage:
+            return ""
+        before = self.units[k - 1].text
+        if not ref.text.lstrip().startswith(_OPENING_QUOTES) or not _ATTRIBUTION.search(before):
+            return ""
+        return before
+
+    def _must_name(self, entities: Sequence[str], refs: Sequence[SentenceRef]) -> list[str]:
         """The claim's entities the sentences `refs` must name. For a time, an amount or a
         yes/no, the story's `topics` may go unsaid, and so may a question entity the
         sentence before names ("Meta takes a large share ... The scale was worth $ 14

@@ -886,3 +886,25 @@ def test_a_denial_the_sentence_does_not_state_fails(embedder: Embedder) -> None:
         texts=texts,
     )
     assert said is not None and said.complete
+
+
+def test_the_speaker_of_a_quotation_a_sentence_goes_on_with(embedder: Embedder) -> None:
+    # The second sentence goes on with the quotation the first attributes: its speaker is
+    # named there, not in the sentence that holds the claim's words.
+    quoted = (
+        "“Meta -scale contracts indicate a turning point,” said Jonathan Siddhartha, CEO of"
+        " Tourist, Scale AI. “The well -known AI labs realizes that neutrality is no longer"
+        " optional, it is important.”"
+    )
+    question = "Who did Jonathan Siddharth say realise neutrality is no longer optional?"
+    claim = "Jonathan Siddhartha said neutrality is no longer optional [1]."
+    kept = check(claim, embedder, question=question, texts=[quoted, "Meta took 49% of Scale."])
+    assert kept is not None and kept.complete
+    assert "neutrality is no longer optional" in kept.citations[0].text
+    # With no attribution before it, the quotation names no speaker.
+    unattributed = (
+        "Manu Sharma spoke to Reuters on Friday. “The well -known AI labs realizes that"
+        " neutrality is no longer optional, it is important.”"
+    )
+    assert check(claim, embedder, question=question, texts=[unattributed]) is None
+
