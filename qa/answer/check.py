@@ -52,6 +52,7 @@ from qa.answer.grounding import (
     negated,
     passage_units,
     question_entities,
+    role_of_another,
     supported_by,
 )
 from qa.answer.markers import CitedSentence, renumber, split_cited, with_markers
@@ -551,6 +552,8 @@ def _supports(
     said = [*entities, *ctx.asked]
     if any(figure_of_another(claim, r.text, said, ctx.inner_names) for r in refs):
         return False  # "Google is buying 49%" from "the Meta opponent takes a 49% share"
+    if role_of_another(claim, " ".join(r.text for r in refs)):
+        return False  # "Scale AI's CFO said" from "Openai's CFO said"
     if ctx.asks_about_a_denial and not negated(" ".join(r.text for r in refs)):
         return False  # a claim of absence needs support like any other
     if not ctx.states_asked_header(refs):

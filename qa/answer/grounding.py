@@ -45,6 +45,7 @@ __all__ = [
     "opposite_course",
     "passage_units",
     "question_entities",
+    "role_of_another",
     "supported_by",
     "times_found",
 ]
@@ -590,6 +591,29 @@ def figure_of_another(claim: str, text: str, said: Sequence[str], names: frozens
         if places and all(_owned_by_another(text[: m.start()], said, names) for m in places):
             return True
     return False
+
+
+def role_of_another(claim: str, text: str) -> bool:
+    """True when the claim gives a role its owner ("Scale AI's CFO said ...") and `text`
+    gives that role only to others by name ("Openai's CFO said on Friday ..."). A role
+    `text` leaves unowned or owns by a pronoun ("its CFO") is no one else's."""
+    for owner, role in _owned_roles(claim):
+        others = [o for o, r in _owned_roles(text) if r == role]
+        if others and not any(entity_found(owner, o) or entity_found(o, owner) for o in others):
+            return True
+    return False
+
+
+_OWNED_ROLE = re.compile(r"((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)\s*[’']s\s+([A-Za-z]+)")
+
+
+def _owned_roles(text: str) -> list[tuple[str, str]]:
+    """The (owner, role word) pairs a text states as "Owner's role" ("Openai's CFO")."""
+    return [
+        (m.group(1), m.group(2).lower())
+        for m in _OWNED_ROLE.finditer(text)
+        if m.group(2).lower() in ROLE_WORDS
+    ]
 
 
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")

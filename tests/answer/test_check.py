@@ -908,3 +908,19 @@ def test_the_speaker_of_a_quotation_a_sentence_goes_on_with(embedder: Embedder) 
     )
     assert check(claim, embedder, question=question, texts=[unattributed]) is None
 
+
+def test_a_role_the_sentence_gives_another_company_is_not_the_claimed_one(
+    embedder: Embedder,
+) -> None:
+    texts = [
+        "Openai's CFO said on Friday that the company will continue to work with Scale AI."
+        " Scale AI's spokesperson said its business remains strong.",
+    ]
+    question = "Who said Scale's business remains strong?"
+    wrong = "Scale AI's CFO said the company will continue to work with Scale AI [1]."
+    assert check(wrong, embedder, question=question, texts=texts) is None
+    right = "OpenAI's CFO said the company will continue to work with Scale AI [1]."
+    kept = check(
+        right, embedder, question="Who said OpenAI will keep working with Scale?", texts=texts
+    )
+    assert kept is not None and "CFO" in kept.text

@@ -28,6 +28,7 @@ from qa.answer.grounding import (
     figure_of_another,
     is_time,
     opposite_course,
+    role_of_another,
 )
 from qa.answer.verification import figures
 
@@ -439,3 +440,25 @@ def test_a_time_is_a_name_made_only_of_time_expressions(name: str, expected: boo
 def test_a_giant_word_before_a_figure_is_read_in_linear_time() -> None:
     text = "A" * 200_000 + " paid $5 million."
     assert not figure_of_another("Google paid $5 million.", text, ["Google"], frozenset())
+
+
+@pytest.mark.parametrize(
+    ("claim", "text", "expected"),
+    [
+        # The role is given by name to another company only.
+        (
+            "Scale Ai's CFO said the company remains strong.",
+            "Openai's CFO said on Friday ...",
+            True,
+        ),
+        # The same owner, respelled.
+        ("OpenAI's CFO said it would keep working with Scale.", "Openi's CFO said ...", False),
+        # A role the text owns by a pronoun, or not at all, is no one else's.
+        ("OpenAI's CFO said it would stay.", "Its CFO has clarified ...", False),
+        ("Scale AI's spokesperson said it is strong.", "A spokesperson said it is strong.", False),
+        # The text gives the role to the claim's owner as well as to another.
+        ("Labelbox's CEO spoke.", "Handshake's CEO and Labelbox's CEO spoke.", False),
+    ],
+)
+def test_role_of_another(claim: str, text: str, expected: bool) -> None:
+    assert role_of_another(claim, text) is expected
