@@ -612,7 +612,7 @@ def _owned_roles(text: str) -> list[tuple[str, str]]:
     return [
         (m.group(1), m.group(2).lower())
         for m in _OWNED_ROLE.finditer(text)
-        if m.group(2).lower() in ROLE_WORDS
+        if m.group(2).lower() in ROLE_WORDS - {"ai"}  # "Meta's AI efforts" owns no role
     ]
 
 

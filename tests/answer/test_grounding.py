@@ -456,6 +456,8 @@ def test_a_giant_word_before_a_figure_is_read_in_linear_time() -> None:
         # A role the text owns by a pronoun, or not at all, is no one else's.
         ("OpenAI's CFO said it would stay.", "Its CFO has clarified ...", False),
         ("Scale AI's spokesperson said it is strong.", "A spokesperson said it is strong.", False),
+        # "AI" after a possessive is no role ("Meta's AI efforts").
+        ("The AI's CEO, Wang, leads Scale AI's efforts.", "Meta's AI efforts", False),
         # The text gives the role to the claim's owner as well as to another.
         ("Labelbox's CEO spoke.", "Handshake's CEO and Labelbox's CEO spoke.", False),
     ],
