@@ -214,8 +214,9 @@ class _Context:
         )
 
     def to_find(self, entities: Sequence[str], refs: Sequence[SentenceRef]) -> list[str]:
-        """The claim's entities the sentences `refs` must name (`_must_name`), except the
-        speaker of a quotation that a sentence goes on with (`_speaker_before`)."""
+        """The claim's entities the sentences `refs` must name (`_must_name`), except those
+        the attribution of a quotation that a sentence goes on with names: the speaker and
+        whom it gives with them ("..., CEO of Tourist"; `_speaker_before`)."""
         speakers = " ".join(self._speaker_before(r) for r in refs)
         return [e for e in self._must_name(entities, refs) if not entity_found(e, speakers)]
 
