@@ -164,11 +164,18 @@ class _Context:
             return self.passage_text(refs)
         out: list[str] = []
         for ref in refs:
-            k = self.units.index(ref)
-            if k > 0 and self.units[k - 1].passage == ref.passage:
-                out.append(self.units[k - 1].text)
+            before = self._before(ref)
+            if before is not None:
+                out.append(before.text)
             out.append(ref.text)
         return " ".join(out)
+
+    def _before(self, ref: SentenceRef) -> SentenceRef | None:
+        """The sentence before `ref` in its passage, or None when `ref` opens it."""
+        k = self.units.index(ref)
+        if k == 0 or self.units[k - 1].passage != ref.passage:
+            return None
+        return self.units[k - 1]
 
     def passage_text(self, refs: Sequence[SentenceRef]) -> str:
         """The passages the sentences lie in."""
@@ -225,13 +232,10 @@ class _Context:
         one attributes ("“Meta -scale contracts indicate a turning point,” said Jonathan
         Siddhartha ... “The well -known AI labs realizes that neutrality is no longer
         optional.”"), else ""."""
-        k = self.units.index(ref)
-        if k == 0 or self.units[k - 1].passage != ref.passage:
+        before = self._before(ref)
+        if before is None or not ref.text.lstrip().startswith(_OPENING_QUOTES):
             return ""
-        before = self.units[k - 1].text
-        if not ref.text.lstrip().startswith(_OPENING_QUOTES) or not _ATTRIBUTION.search(before):
-            return ""
-        return before
+        return before.text if _ATTRIBUTION.search(before.text) else ""
 
     def _must_name(self, entities: Sequence[str], refs: Sequence[SentenceRef]) -> list[str]:
         """The claim's entities the sentences `refs` must name. For a time, an amount or a
