@@ -61,7 +61,7 @@ def sentence_spans(text: str) -> list[Span]:
             end = match.end()
             word = re.search(r"(\S+)$", segment[cursor : match.start() + 1])
             tail = segment[end:].lstrip()
-            if word and word.group(1).rstrip(".").lower() in _ABBREVIATIONS:
+            if word and _abbreviation(word.group(1).rstrip(".")):
                 continue
             if tail and tail[0].islower():
                 continue
@@ -69,6 +69,12 @@ def sentence_spans(text: str) -> list[Span]:
             cursor = end
         _append_stripped(spans, text, base + cursor, base + len(segment))
     return spans
+
+
+def _abbreviation(word: str) -> bool:
+    """A word its full stop does not end a sentence after: a known abbreviation, or an
+    initial ("U. S. government", "George W. Bush")."""
+    return word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper())
 
 
 def _append_stripped(spans: list[Span], text: str, start: int, end: int) -> None:

@@ -241,10 +241,14 @@ def passage_units(passages: Sequence[RetrievedPassage]) -> list[SentenceRef]:
 _ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Za-z0-9]*[A-Z0-9])s\b")
 
 
+# Initials a translation or the model spaced out: "U. S." for "U.S."
+_SPACED_INITIALS = re.compile(r"\b([A-Z])\.\s+(?=[A-Z]\.)")
+
+
 def _norm_tokens(text: str) -> list[str]:
-    """Lower-case word tokens with possessives, the plural of an acronym and punctuation
-    dropped ("Openai’s" -> openai, "PhDs" -> phd)."""
-    text = _ACRONYM_PLURAL.sub(r"\1", re.sub(r"[’']s\b", "", text))
+    """Lower-case word tokens with possessives, the plural of an acronym, the spaces between
+    initials and punctuation dropped ("Openai’s" -> openai, "PhDs" -> phd, "U. S." -> us)."""
+    text = _ACRONYM_PLURAL.sub(r"\1", re.sub(r"[’']s\b", "", _SPACED_INITIALS.sub(r"\1.", text)))
     return [t.lower().replace(".", "") for t in _WORD.findall(text)]
 
 
@@ -304,7 +308,7 @@ def claim_entities(claim: str, names: frozenset[str]) -> list[str]:
     found: list[str] = []
     run: list[str] = []
     last_end = -1
-    text = re.sub(r"[’']s\b", " ; ", claim)  # a possessive ends a run
+    text = re.sub(r"[’']s\b", " ; ", _SPACED_INITIALS.sub(r"\1.", claim))  # a possessive ends a run
     for i, m in enumerate(_WORD.finditer(text)):
         word = m.group().rstrip(".") if m.group().count(".") == 1 else m.group()
         low = word.lower().replace(".", "")

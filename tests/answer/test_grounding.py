@@ -60,6 +60,8 @@ NAMES = context_names(ARTICLE)
         ("PhDs", "a contestant focusing on a PhD and a network of experts"),  # a plural
         ("H100s", "Nvidia sold 500 H100 chips"),  # a model code's plural
         ("H100", "it bought H100s"),
+        ("U. S.", "branches of the U.S. government"),  # initials spaced out
+        ("U.S.", "branches of the U. S. government"),
     ],
 )
 def test_entities_are_found_however_the_versions_spell_them(entity: str, text: str) -> None:

@@ -17,6 +17,14 @@ def test_split_cited_reads_markers_before_and_after_the_full_stop() -> None:
     assert parts[1].text == "Scale was worth $14 billion."
 
 
+def test_an_initial_ends_no_claim() -> None:
+    # The model spaced out "U.S."; the claim was cut after "U." and "S. government" kept.
+    parts = split_cited("Scale AI serves branches of the U. S. government [2].")
+    assert [(p.text, p.cited) for p in parts] == [
+        ("Scale AI serves branches of the U. S. government.", [2])
+    ]
+
+
 @pytest.mark.parametrize(
     "answer",
     [

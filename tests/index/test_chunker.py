@@ -38,6 +38,11 @@ def sentences(text: str) -> list[str]:
         ),
         ("Mr. Wang moves to Meta. He takes staff.", ["Mr. Wang moves to Meta.", "He takes staff."]),
         (
+            "It serves the U. S. government. Meta pays.",
+            ["It serves the U. S. government.", "Meta pays."],
+        ),
+        ("George W. Bush spoke. Then he left.", ["George W. Bush spoke.", "Then he left."]),
+        (
             "It is worth $14.5 billion. That is a lot.",
             ["It is worth $14.5 billion.", "That is a lot."],
         ),
