@@ -47,6 +47,7 @@ from qa.answer.grounding import (
     context_name_sets,
     entity_found,
     figure_of_another,
+    figures_only_in,
     is_role,
     is_time,
     negated,
@@ -567,12 +568,40 @@ def _supports(
         # Two sentences join only figures about the same entities ("$200 million this
         # year" and "$150 million last year"), never one's entity to the other's figure.
         return False
+    if len(refs) > 1 and not all(_speaks_of(claim, vec, k, ks, ctx) for k in ks):
+        return False
     words = set(tokens(claim)) - {w for e in entities for w in tokens(e)}
     if len(words) < 2:
         return True  # its entities and numbers are the claim ("Wang", "49%")
     passage = " ".join(ctx.passages[n - 1].text for n in {r.passage for r in refs})
     similarity = max(float(ctx.unit_vecs[k] @ vec) for k in ks)
     return word_support(claim, passage) >= _MIN_WORD_SUPPORT or similarity >= _MIN_SIMILARITY
+
+
+def _speaks_of(claim: str, vec: np.ndarray, k: int, ks: Sequence[int], ctx: _Context) -> bool:
+    """Whether sentence `k` of a pair `ks`, when it alone gives one of the claim's figures or
+    times, says by itself what the claim says of it: the claim's similarity bar, or the
+    word-support bar for each clause stating such a figure (`_CLAUSE`):
+    "Established in 2016, Scale AI provides labeled data ... for Openi's chat GPT" lends
+    no "2016" to "OpenAI started winding down its work with Scale in 2016"."""
+    text = ctx.units[k].text
+    others = [ctx.units[j].text for j in ks if j != k]
+    own = figures_only_in(claim, text, others)
+    if not own or float(ctx.unit_vecs[k] @ vec) >= _MIN_SIMILARITY:
+        return True
+    clauses = [c for c in _CLAUSE.split(claim) if any(_holds(c, x) for x in own)]
+    return all(word_support(c, text) >= _MIN_WORD_SUPPORT for c in clauses or [claim])
+
+
+# Where a claim joining two facts parts them ("$14 billion before the deal and $29 billion
+# after it").
+_CLAUSE = re.compile(r"[,;:]\s*|\s+(?:and|but|while|whereas)\s+")
+
+
+def _holds(clause: str, figure: str) -> bool:
+    """Whether a clause states a figure or time ("$ 14 billion" holds "14 billion")."""
+    plain = " ".join(clause.replace("$", " ").lower().split())
+    return re.search(rf"(?<![\w.]){re.escape(figure.lower())}(?![\w])", plain) is not None
 
 
 def _garble(claim: str, ks: Sequence[int], ctx: _Context) -> int:

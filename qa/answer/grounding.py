@@ -38,6 +38,7 @@ __all__ = [
     "denials_found",
     "entity_found",
     "figure_of_another",
+    "figures_only_in",
     "is_role",
     "is_time",
     "negated",
@@ -448,6 +449,16 @@ def dated_together(claim: str, texts: Sequence[str]) -> bool:
     if not when or not amounts:
         return True
     return not any(amounts & figures(t) and _dates(t) and not when & _dates(t) for t in texts)
+
+
+def figures_only_in(claim: str, text: str, others: Sequence[str]) -> set[str]:
+    """The claim's figures and times ("2016", "$200 million", "months ago") that `text`
+    gives and none of `others` does: what `text` alone lends a claim that a pair of
+    sentences backs."""
+    given = _dates(text) | figures(text)
+    for other in others:
+        given -= _dates(other) | figures(other)
+    return (_dates(claim) | figures(claim)) & given
 
 
 def _fmt(value: float) -> str:

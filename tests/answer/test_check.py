@@ -924,3 +924,42 @@ def test_a_role_the_sentence_gives_another_company_is_not_the_claimed_one(
         right, embedder, question="Who said OpenAI will keep working with Scale?", texts=texts
     )
     assert kept is not None and "CFO" in kept.text
+
+
+def test_a_pair_of_sentences_lends_a_figure_only_from_one_that_says_the_claim(
+    embedder: Embedder,
+) -> None:
+    texts = [
+        "Notably, OpenAI had made a decision to step back from its partnership months ago;"
+        " however, its CFO has clarified that the company will still engage with Scale."
+        " Established in 2016, Scale AI provides labeled data or curatic training data, which is"
+        " very important to produce sophisticated tools like Openi’s chat GPT.",
+    ]
+    question = "When did OpenAI start winding down its work with Scale?"
+    wrong = "OpenAI started winding down its work with Scale in 2016 [1]."
+    assert check(wrong, embedder, question=question, texts=texts) is None
+    right = "OpenAI started winding down its work with Scale months ago [1]."
+    assert check(right, embedder, question=question, texts=texts) is not None
+
+
+def test_a_claim_joining_two_figures_takes_each_from_the_sentence_that_says_it(
+    embedder: Embedder,
+) -> None:
+    texts = [
+        "The loss of a significant Scale business is coming as Meta takes a large share in"
+        " the company, estimating it at $ 29 billion. The scale was worth $ 14 billion before"
+        " the deal.",
+    ]
+    claim = (
+        "The story gives two valuations of Scale AI: $14 billion before the deal and $29"
+        " billion after the deal [1]."
+    )
+    kept = check(
+        claim,
+        embedder,
+        question="What two valuations of Scale AI does the story give?",
+        texts=texts,
+    )
+    assert kept is not None
+    cited = " ".join(c.text for c in kept.citations)
+    assert "$ 29 billion" in cited and "$ 14 billion" in cited
