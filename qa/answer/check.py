@@ -50,6 +50,7 @@ from qa.answer.grounding import (
     figures_only_in,
     is_role,
     is_time,
+    measure_of_another,
     negated,
     passage_units,
     question_entities,
@@ -560,6 +561,8 @@ def _supports(
         return False  # "Google is buying 49%" from "the Meta opponent takes a 49% share"
     if role_of_another(claim, " ".join(r.text for r in refs)):
         return False  # "Scale AI's CFO said" from "Openai's CFO said"
+    if measure_of_another(claim, " ".join(r.text for r in refs)):
+        return False  # "valued at hundreds" from "generate hundreds of new revenue"
     if ctx.asks_about_a_denial and not negated(" ".join(r.text for r in refs)):
         return False  # a claim of absence needs support like any other
     if not ctx.states_asked_header(refs):

@@ -41,6 +41,7 @@ __all__ = [
     "figures_only_in",
     "is_role",
     "is_time",
+    "measure_of_another",
     "negated",
     "numbers_found",
     "opposite_course",
@@ -617,6 +618,30 @@ def role_of_another(claim: str, text: str) -> bool:
         if others and not any(entity_found(owner, o) or entity_found(o, owner) for o in others):
             return True
     return False
+
+
+def measure_of_another(claim: str, text: str) -> bool:
+    """True when the claim calls a figure a measure (a valuation: "valued at", "worth";
+    revenue: "revenue", "sales") that `text` does not name, and `text` names another one:
+    "Labelbox is valued at hundreds of new revenue" is not backed by "Labelbox will
+    probably generate hundreds of new revenue"; "Scale AI was worth $14 billion" is backed
+    by "the scale was worth $ 14 billion". A text naming no measure is left to the other
+    checks."""
+    claimed, given = _measures(claim), _measures(text)
+    return bool(given) and not claimed <= given
+
+
+# What a money figure measures, by the words that name it (stems; see `_measures`).
+_MEASURES = {
+    "valuation": ("valu", "worth", "estimat"),
+    "revenue": ("revenue", "sales", "earning", "income"),
+}
+
+
+def _measures(text: str) -> set[str]:
+    """The measures (`_MEASURES` keys) a text names a word of."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    return {m for m, stems in _MEASURES.items() if any(w.startswith(stems) for w in words)}
 
 
 _OWNED_ROLE = re.compile(r"((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)\s*[’']s\s+([A-Za-z]+)")

@@ -963,3 +963,15 @@ def test_a_claim_joining_two_figures_takes_each_from_the_sentence_that_says_it(
     assert kept is not None
     cited = " ".join(c.text for c in kept.citations)
     assert "$ 29 billion" in cited and "$ 14 billion" in cited
+
+
+def test_a_figure_the_sentence_calls_revenue_is_no_valuation(embedder: Embedder) -> None:
+    texts = [
+        "His CEO, Manu Sharma, told Reuters, the label box, another competitor, \u201cwill"
+        " probably generate hundreds of new revenue\u201d by the end of the year.",
+    ]
+    question = "What is Labelbox valued at?"
+    wrong = "Labelbox is valued at hundreds of new revenue [1]."
+    assert check(wrong, embedder, question=question, texts=texts) is None
+    right = "Labelbox will probably generate hundreds of new revenue [1]."
+    assert check(right, embedder, question="What will Labelbox generate?", texts=texts)

@@ -27,6 +27,7 @@ from qa.answer.grounding import (
     denials_found,
     figure_of_another,
     is_time,
+    measure_of_another,
     opposite_course,
     role_of_another,
 )
@@ -466,3 +467,27 @@ def test_a_giant_word_before_a_figure_is_read_in_linear_time() -> None:
 )
 def test_role_of_another(claim: str, text: str, expected: bool) -> None:
     assert role_of_another(claim, text) is expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "text", "expected"),
+    [
+        # The claim's valuation is the text's revenue.
+        (
+            "Labelbox is valued at hundreds of new revenue.",
+            "Labelbox will probably generate hundreds of new revenue by the end of the year.",
+            True,
+        ),
+        ("Scale AI's sales were $870 million.", "Scale AI is worth $870 million.", True),
+        # The same measure in other words.
+        ("Scale AI was valued at $14 billion.", "The scale was worth $ 14 billion.", False),
+        ("Meta values Scale at $29 billion.", "Meta is estimating it at $ 29 billion.", False),
+        ("Scale's revenue was $870 million.", "Scale's sales of $ 870 million last year", False),
+        # A text naming no measure is left to the other checks.
+        ("Scale AI was valued at $14 billion.", "Scale AI: $ 14 billion.", False),
+        # A claim naming no measure asks for none.
+        ("Google paid $200 million.", "Scale's revenue includes $ 200 million from Google.", False),
+    ],
+)
+def test_measure_of_another(claim: str, text: str, expected: bool) -> None:
+    assert measure_of_another(claim, text) is expected
