@@ -34,6 +34,7 @@ __all__ = [
     "claim_entities",
     "context_name_sets",
     "context_names",
+    "course_unsaid",
     "dated_together",
     "denials_found",
     "entity_found",
@@ -590,6 +591,33 @@ def opposite_course(claim: str, text: str) -> bool:
     )
 
 
+def course_unsaid(claim: str, text: str) -> bool:
+    """True when the claim says a tie ends ("Meta is pulling back from Scale AI") and
+    `text` says nothing of a course: neither that a tie ends or lessens ("plans to shorten
+    ties", "is reconsidering this partnership", "seeks to diversify") nor that it goes
+    on. "Companies that compete with Meta ... are concerned" names Meta, but not that it
+    pulls back. A denial on either side is left to the negation checks."""
+    if negated(claim) or negated(text) or not _ENDS.search(claim) or _KEEPS.search(claim):
+        return False
+    courses = (m for course in (_ENDS, _LESSENS, _KEEPS) for m in course.finditer(text))
+    return not any(not _OTHERS_BEFORE.search(text[: m.start()]) for m in courses)
+
+
+# A course a text gives others ("may prompt other companies to reconsider"): "other" or
+# "another" within the three words before it.
+_OTHERS_BEFORE = re.compile(r"\b(?:other|others|another)\b(?:\s+[\w-]+){0,2}\s*$", re.I)
+
+
+# What a company does when it lessens a tie or looks elsewhere, short of ending it.
+_LESSENS = re.compile(
+    r"\b(?:reduc\w*|shorten\w*|reconsider\w*|reassess\w*|rethink\w*|diversif\w*"
+    r"|displac\w*|remov\w*|replac\w*"
+    r"|(?:alternative|option|rival|competitor)s?\b[^.;]*\b(?:explor|seek|talk|turn)\w*"
+    r"|(?:explor|seek|talk|turn)\w*\b[^.;]*\b(?:alternative|option|rival|competitor)s?)\b",
+    re.I,
+)
+
+
 _OWNER_WORDS = 8  # words before a figure that say whose it is
 
 
@@ -764,6 +792,6 @@ def supported_by(
         return False
     if negated(claim) and not (negated(text) and denials_found(claim, text)):
         return False
-    if opposite_course(claim, text):
+    if opposite_course(claim, text) or course_unsaid(claim, text):
         return False
     return about_the_question(window, passage, asked, topics)

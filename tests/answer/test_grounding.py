@@ -23,6 +23,7 @@ from qa.answer import (
     times_found,
 )
 from qa.answer.grounding import (
+    course_unsaid,
     dated_together,
     denials_found,
     figure_of_another,
@@ -491,3 +492,40 @@ def test_role_of_another(claim: str, text: str, expected: bool) -> None:
 )
 def test_measure_of_another(claim: str, text: str, expected: bool) -> None:
     assert measure_of_another(claim, text) is expected
+
+
+@pytest.mark.parametrize(
+    ("claim", "text", "expected"),
+    [
+        # The text names the company but says nothing of a course.
+        (
+            "Meta is pulling back from Scale AI.",
+            "Companies that compete with Meta are concerned that doing business with Scale"
+            " can expose their research priorities.",
+            True,
+        ),
+        # The course is others' ("prompt other companies to reconsider").
+        (
+            "Meta is pulling back from Scale AI.",
+            "Meta's investment in Scale AI may prompt other companies to reconsider their"
+            " alliances.",
+            True,
+        ),
+        # A tie that lessens, or a look elsewhere, backs a claim that it ends.
+        ("Google is pulling back from Scale AI.", "Google plans to shorten ties.", False),
+        ("Google is pulling back.", "Google is now reconsidering this partnership.", False),
+        (
+            "Google is cutting ties with Scale.",
+            "Google is exploring options with its competitors.",
+            False,
+        ),
+        ("Microsoft is pulling back.", "Microsoft is contemplating a withdrawal.", False),
+        # A course kept is left to `opposite_course`; a denial to the negation checks.
+        ("OpenAI is pulling back.", "OpenAI would continue to work with Scale.", False),
+        ("xAI is pulling back.", "xAI did not respond to a request.", False),
+        # A claim of no ending course asks for none.
+        ("Meta is taking a 49% stake.", "Meta takes a 49% share.", False),
+    ],
+)
+def test_course_unsaid(claim: str, text: str, expected: bool) -> None:
+    assert course_unsaid(claim, text) is expected
