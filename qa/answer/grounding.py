@@ -611,7 +611,7 @@ _OTHERS_BEFORE = re.compile(r"\b(?:other|others|another)\b(?:\s+[\w-]+){0,2}\s*$
 # What a company does when it lessens a tie or looks elsewhere, short of ending it.
 _LESSENS = re.compile(
     r"\b(?:reduc\w*|shorten\w*|reconsider\w*|reassess\w*|rethink\w*|diversif\w*"
-    r"|displac\w*|remov\w*|replac\w*"
+    r"|displac\w*|remov\w*|replac\w*|curtail\w*|shift\w*|elsewhere|par(?:e|es|ed|ing) back"
     r"|(?:alternative|option|rival|competitor)s?\b[^.;]*\b(?:explor|seek|talk|turn)\w*"
     r"|(?:explor|seek|talk|turn)\w*\b[^.;]*\b(?:alternative|option|rival|competitor)s?)\b",
     re.I,

@@ -520,6 +520,8 @@ def test_measure_of_another(claim: str, text: str, expected: bool) -> None:
             False,
         ),
         ("Microsoft is pulling back.", "Microsoft is contemplating a withdrawal.", False),
+        ("Google is pulling back.", "Google is shifting work to rivals.", False),
+        ("Google is pulling back.", "Google will take its business elsewhere.", False),
         # A course kept is left to `opposite_course`; a denial to the negation checks.
         ("OpenAI is pulling back.", "OpenAI would continue to work with Scale.", False),
         ("xAI is pulling back.", "xAI did not respond to a request.", False),
