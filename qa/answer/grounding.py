@@ -780,7 +780,8 @@ def supported_by(
 ) -> bool:
     """True when the sentences `refs` back `claim`: its entities, numbers and time
     expressions are in them (a count may be the `question`'s own), a denial is denied there
-    too, they do not say the opposite course (`opposite_course`), and they are about the
+    too, they say neither the opposite course (`opposite_course`) nor, for a tie that ends,
+    no course at all (`course_unsaid`), and they are about the
     question's entities `asked` (see `about_the_question`; `window` and `passage` are the
     texts it reads, `topics` the entities every passage names)."""
     text = " ".join(r.text for r in refs)
