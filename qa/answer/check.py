@@ -352,8 +352,10 @@ class _Context:
     def asks_about_a_denial(self) -> bool:
         """Does the question ask what was denied, refused or not done ("What has Microsoft
         denied?")? Then only a sentence that denies something answers it. A yes/no question
-        ("Did the spokesperson deny ...?") may be answered either way."""
-        return negated(self.question) and self.wanted != "yes/no"
+        ("Did the spokesperson deny ...?") may be answered either way. A statement before
+        the question ("Rules no longer apply. How much ...?") is not what it asks
+        (`asked_part`)."""
+        return negated(asked_part(self.question)) and self.wanted != "yes/no"
 
     def about_question(self, refs: Sequence[SentenceRef]) -> bool:
         """Are these sentences about the question's entities? (`about_the_question`)"""

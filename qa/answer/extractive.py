@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from index.chunker import sentence_spans
 from qa.answer.context import is_asked_header, score_sentences
 from qa.types import Embed, RetrievedPassage
 
@@ -118,8 +119,16 @@ _REQUEST_FRAME = re.compile(
 
 
 def asked_part(question: str) -> str:
-    """The question without the frame of an indirect question ("Can you tell me who runs
-    Handshake?" -> "who runs Handshake?"); the question itself when it has none."""
+    """The question without statements before its first sentence that asks ("Rules no
+    longer apply. How much did Google spend?" -> "How much did Google spend?") and without
+    the frame of an indirect question ("Can you tell me who runs Handshake?" -> "who runs
+    Handshake?"); the question itself when it has neither."""
+    spans = sentence_spans(question)
+    for span in spans[1:]:
+        if question[span.start : span.end].endswith("?"):
+            if not question[spans[0].start : spans[0].end].endswith("?"):
+                question = question[span.start :]
+            break
     return _REQUEST_FRAME.sub("", question, count=1)
 
 

@@ -245,6 +245,14 @@ def test_a_question_about_a_denial_needs_a_sentence_that_denies(embedder: Embedd
     assert check(claim, embedder, question=asked, texts=STORY) is not None
 
 
+def test_a_negation_in_a_statement_before_the_question_asks_no_denial(
+    embedder: Embedder,
+) -> None:
+    question = "Rules no longer apply. How much did Google plan to pay Scale AI this year?"
+    raw = "Google had planned to pay Scale AI about $200 million this year [1]."
+    assert check(raw, embedder, question=question, texts=STORY) is not None
+
+
 def test_a_list_keeps_the_items_its_sentences_support(embedder: Embedder) -> None:
     checked = check(
         "Microsoft, xAI and Amazon are pulling back from Scale AI [1].",

@@ -8,6 +8,7 @@ from index.embedder import Embedder
 from qa.answer.extractive import (
     AnswerType,
     answer_type,
+    asked_part,
     extract_answer,
     fits_type,
     later_parts,
@@ -184,6 +185,14 @@ def test_an_indirect_question_is_typed_by_its_asked_part() -> None:
     question = "Could you tell me how many sources spoke to Reuters?"
     assert fits_type("Five sources told Reuters.", question, answer_type(question))
     assert not fits_type("Sources told Reuters.", question, answer_type(question))
+
+
+def test_a_statement_before_the_question_is_not_what_it_asks() -> None:
+    question = "Rules no longer apply. How much did Google plan to pay?"
+    assert asked_part(question) == "How much did Google plan to pay?"
+    assert answer_type(question) == "number"
+    # a question of two sentences is asked from its first
+    assert asked_part("Who is the CEO? Where is he going?") == "Who is the CEO? Where is he going?"
 
 
 def test_may_is_a_month_only_as_a_name() -> None:
