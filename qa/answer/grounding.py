@@ -637,15 +637,51 @@ def figure_of_another(claim: str, text: str, said: Sequence[str], names: frozens
     return False
 
 
-def role_of_another(claim: str, text: str) -> bool:
+def role_of_another(claim: str, text: str, question: str = "") -> bool:
     """True when the claim gives a role its owner ("Scale AI's CFO said ...") and `text`
     gives that role only to others by name ("Openai's CFO said on Friday ..."). A role
-    `text` leaves unowned or owns by a pronoun ("its CFO") is no one else's."""
-    for owner, role in _owned_roles(claim):
+    `text` leaves unowned or owns by a pronoun ("its CFO") is no one else's.
+
+    A claim that gives no role answers the role `question` asks, if it asks one ("Who is
+    the CEO of Meta?" answered "Alexander Wang"): then `text`, where it names that role,
+    must give it to the asked owner (`_role_given_to`)."""
+    claimed = _owned_roles(claim)
+    for owner, role in claimed:
         others = [o for o, r in _owned_roles(text) if r == role]
-        if others and not any(entity_found(owner, o) or entity_found(o, owner) for o in others):
+        if others and not any(_same_owner(owner, o) for o in others):
             return True
-    return False
+    if claimed:
+        return False
+    return not all(_role_given_to(owner, role, text) for owner, role in _owned_roles(question))
+
+
+def _same_owner(owner: str, other: str) -> bool:
+    return entity_found(owner, other) or entity_found(other, owner)
+
+
+_OWNER_BEFORE = re.compile(r"((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)\s*[’']s\s+$")
+_OWNER_AFTER = re.compile(r"\s+of\s+((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)")
+
+
+def _role_given_to(owner: str, role: str, text: str) -> bool:
+    """Does `text` give `role` to `owner` somewhere: as "Owner's role" or "role of Owner",
+    by a pronoun ("His CEO, Manu Sharma"), or unowned after naming the owner in the
+    sentence ("Scale Ai intends ... while CEO Alexander Wang ...", "said Handshek CEO
+    Garrett Lord")? True as well when `text` does not name the role. "the AI's CEO, Wang"
+    and "... CEO Alexander Wang ... move to Meta" do not give Meta its CEO."""
+    text = _with_role_names(text)
+    mentions = list(re.finditer(rf"\b{re.escape(role)}\b", text, re.I))
+    for mention in mentions:
+        before = text[: mention.start()]
+        if before.split()[-1:] and before.split()[-1].lower() in _PRONOUNS:
+            return True  # "His CEO, Manu Sharma": whose the pronoun means is not known
+        held = _OWNER_BEFORE.search(before) or _OWNER_AFTER.match(text, mention.end())
+        if held is None:
+            if entity_found(owner, before[before.rfind(". ") + 1 :]):
+                return True
+        elif held.group(1).lower() in _PRONOUNS or _same_owner(owner, held.group(1)):
+            return True
+    return not mentions
 
 
 def measure_of_another(claim: str, text: str) -> bool:
@@ -673,14 +709,35 @@ def _measures(text: str) -> set[str]:
 
 
 _OWNED_ROLE = re.compile(r"((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)\s*[’']s\s+([A-Za-z]+)")
+# "the CEO of Meta", "chief executive of Handshake": a role, then its owner.
+_ROLE_OF = re.compile(r"\b([A-Za-z]+)\s+of\s+((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)")
+# The same role in other words: "chief executive officer" is the CEO.
+_ROLE_NAMES = (
+    (re.compile(r"\bchief executive(?: officer)?\b", re.I), "CEO"),
+    (re.compile(r"\bchief financial officer\b|\bfinance chief\b", re.I), "CFO"),
+)
+_PRONOUNS = frozenset({"his", "her", "its", "their", "our", "my", "your"})
+
+
+def _with_role_names(text: str) -> str:
+    """`text` with a role's other names replaced by its short one ("chief executive" by
+    "CEO")."""
+    for pattern, name in _ROLE_NAMES:
+        text = pattern.sub(name, text)
+    return text
 
 
 def _owned_roles(text: str) -> list[tuple[str, str]]:
-    """The (owner, role word) pairs a text states as "Owner's role" ("Openai's CFO")."""
+    """The (owner, role word) pairs a text states as "Owner's role" ("Openai's CFO") or
+    "role of Owner" ("the CEO of Meta"); a pronoun ("His CEO") names no owner."""
+    text = _with_role_names(text)
+    pairs = [(m.group(1), m.group(2)) for m in _OWNED_ROLE.finditer(text)]
+    pairs += [(m.group(2), m.group(1)) for m in _ROLE_OF.finditer(text)]
     return [
-        (m.group(1), m.group(2).lower())
-        for m in _OWNED_ROLE.finditer(text)
-        if m.group(2).lower() in ROLE_WORDS - {"ai"}  # "Meta's AI efforts" owns no role
+        (owner, role.lower())
+        for owner, role in pairs
+        if role.lower() in ROLE_WORDS - {"ai"}  # "Meta's AI efforts" owns no role
+        and owner.lower() not in _PRONOUNS
     ]
 
 

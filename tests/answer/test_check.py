@@ -253,6 +253,16 @@ def test_a_negation_in_a_statement_before_the_question_asks_no_denial(
     assert check(raw, embedder, question=question, texts=STORY) is not None
 
 
+def test_a_name_answers_a_role_only_from_a_sentence_giving_the_role_to_the_asked_owner(
+    embedder: Embedder,
+) -> None:
+    meta = "Who is the CEO of Meta?"
+    assert check("Alexander Wang [2].", embedder, question=meta, texts=STORY) is None
+    asked = "Who is Scale AI's chief executive?"
+    kept = check("Alexander Wang [2].", embedder, question=asked, texts=STORY)
+    assert kept is not None and kept.complete
+
+
 def test_a_list_keeps_the_items_its_sentences_support(embedder: Embedder) -> None:
     checked = check(
         "Microsoft, xAI and Amazon are pulling back from Scale AI [1].",

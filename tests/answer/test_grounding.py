@@ -471,6 +471,41 @@ def test_role_of_another(claim: str, text: str, expected: bool) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "text", "expected"),
+    [
+        # The sentence gives the asked role to another owner, or to no one it ties to Meta.
+        ("Who is the CEO of Meta?", "Scale will take a position under the AI's CEO, Wang.", True),
+        (
+            "Who is the CEO of Meta?",
+            "Scale Ai intends to maintain his business while CEO Alexander Wang, along with"
+            " several employees, move to Meta.",
+            True,
+        ),
+        ("Who is Mercor's chief executive?", "said Handshek CEO Garrett Lord.", True),
+        ("Who is the CEO of Turing?", "said Jonathan Siddhartha, CEO of Tourist.", True),
+        # ... or to the asked owner: by name (respelled), before the role, or by a pronoun.
+        (
+            "Who is Scale AI's CEO?",
+            "Scale Ai intends to maintain his business while CEO Alexander Wang, along with"
+            " several employees, move to Meta.",
+            False,
+        ),
+        ("Who is the chief executive of Handshake?", "said Handshek CEO Garrett Lord.", False),
+        ("Who is Labelbox's CEO?", "His CEO, Manu Sharma, told Reuters, the label box ...", False),
+        ("Who is Scale AI's CEO?", "Scale AI's CEO, Alexander Wang, is moving.", False),
+        # A sentence that does not name the role, or a question that asks none, is left to
+        # the other checks.
+        ("Who is the CEO of Meta?", "Alexander Wang is moving to Meta.", False),
+        ("Who is moving to Meta?", "Scale AI's CEO, Alexander Wang, is moving.", False),
+    ],
+)
+def test_a_claim_naming_no_role_answers_the_role_the_question_asks(
+    question: str, text: str, expected: bool
+) -> None:
+    assert role_of_another("Alexander Wang.", text, question) is expected
+
+
+@pytest.mark.parametrize(
     ("claim", "text", "expected"),
     [
         # The claim's valuation is the text's revenue.
