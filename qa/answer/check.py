@@ -561,7 +561,8 @@ def _supports(
     said = [*entities, *ctx.asked]
     if any(figure_of_another(claim, r.text, said, ctx.inner_names) for r in refs):
         return False  # "Google is buying 49%" from "the Meta opponent takes a 49% share"
-    if role_of_another(claim, " ".join(r.text for r in refs), asked_part(ctx.question)):
+    asked_role = asked_part(ctx.question) if ctx.asks_who else ""  # "Who is Meta's CEO?"
+    if role_of_another(claim, " ".join(r.text for r in refs), asked_role):
         return False  # "Scale AI's CFO said" from "Openai's CFO said"
     if measure_of_another(claim, " ".join(r.text for r in refs)):
         return False  # "valued at hundreds" from "generate hundreds of new revenue"

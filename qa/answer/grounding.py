@@ -660,14 +660,14 @@ def _same_owner(owner: str, other: str) -> bool:
 
 
 _OWNER_BEFORE = re.compile(r"((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)\s*[’']s\s+$")
-_OWNER_AFTER = re.compile(r"\s+of\s+((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)")
+_OWNER_AFTER = re.compile(r"\s+(?:of|from|at)\s+((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)")
 
 
 def _role_given_to(owner: str, role: str, text: str) -> bool:
-    """Does `text` give `role` to `owner` somewhere: as "Owner's role" or "role of Owner",
-    by a pronoun ("His CEO, Manu Sharma"), or unowned after naming the owner in the
-    sentence ("Scale Ai intends ... while CEO Alexander Wang ...", "said Handshek CEO
-    Garrett Lord")? True as well when `text` does not name the role. "the AI's CEO, Wang"
+    """Does `text` give `role` to `owner` somewhere: as "Owner's role", "role of Owner" or
+    "role from Owner", by a pronoun ("His CEO, Manu Sharma"), or unowned after naming the
+    owner in the sentence ("Scale Ai intends ... while CEO Alexander Wang ...", "said
+    Handshek CEO Garrett Lord")? True as well when `text` does not name the role. "the AI's CEO, Wang"
     and "... CEO Alexander Wang ... move to Meta" do not give Meta its CEO."""
     text = _with_role_names(text)
     mentions = list(re.finditer(rf"\b{re.escape(role)}\b", text, re.I))

@@ -261,6 +261,14 @@ def test_a_name_answers_a_role_only_from_a_sentence_giving_the_role_to_the_asked
     asked = "Who is Scale AI's chief executive?"
     kept = check("Alexander Wang [2].", embedder, question=asked, texts=STORY)
     assert kept is not None and kept.complete
+    # A question that asks no one's name is left to the other checks.
+    said = check(
+        "A spokesperson said Scale AI will not comment on Google [1].",
+        embedder,
+        question="What did Scale AI's spokesperson decline to comment on?",
+        texts=["In response, a spokesperson said Scale AI will not comment on Google."],
+    )
+    assert said is not None
 
 
 def test_a_list_keeps_the_items_its_sentences_support(embedder: Embedder) -> None:

@@ -493,6 +493,7 @@ def test_role_of_another(claim: str, text: str, expected: bool) -> None:
         ("Who is the chief executive of Handshake?", "said Handshek CEO Garrett Lord.", False),
         ("Who is Labelbox's CEO?", "His CEO, Manu Sharma, told Reuters, the label box ...", False),
         ("Who is Scale AI's CEO?", "Scale AI's CEO, Alexander Wang, is moving.", False),
+        ("Who is Scale's spokesperson?", "Alexander Wang, a spokesperson from Scale, said", False),
         # A sentence that does not name the role, or a question that asks none, is left to
         # the other checks.
         ("Who is the CEO of Meta?", "Alexander Wang is moving to Meta.", False),
