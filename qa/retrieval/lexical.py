@@ -5,16 +5,23 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
-from index.normalize import tokens
+from index.normalize import STOPWORDS, tokens
 from index.types import Passage
 
 __all__ = ["BM25Index", "fingerprint"]
+
+
+# A name in a query: a capitalised word of 4 letters or more ("Llama", "OpenAI").
+_NAME = re.compile(r"\b[A-Z][A-Za-z]{3,}\b")
 
 
 def fingerprint(ids: list[str]) -> str:
@@ -55,6 +62,7 @@ class BM25Index:
             1 - self.b + self.b * np.asarray(self._lengths, dtype=np.float64) / (self._avg or 1)
         )
         self._weights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._vocabulary = [t for t in postings if t.isalpha()]
         for term, post in postings.items():
             rows = np.fromiter((i for i, _ in post), dtype=np.int64, count=len(post))
             freqs = np.fromiter((f for _, f in post), dtype=np.float64, count=len(post))
@@ -68,7 +76,7 @@ class BM25Index:
         only passages of the files in `sources`, when given."""
         scores = np.zeros(len(self.passages))
         touched = np.zeros(len(self.passages), dtype=bool)
-        for term in set(tokens(query)):
+        for term in set(tokens(query)) | self.respelled(query):
             found = self._weights.get(term)
             if found is None:
                 continue
@@ -81,6 +89,28 @@ class BM25Index:
         # Best score first; equal scores in passage order.
         best = candidates[np.lexsort((candidates, -scores[candidates]))][:n]
         return [(self.passages[i], float(scores[i])) for i in best]
+
+    def respelled(self, query: str) -> set[str]:
+        """The indexed words that respell a name the query gives but no passage does, within
+        one edit (two for a name of 8 letters or more), as rough translations respell names
+        ("Llama" finds "Lama", "OpenAI" finds "Openi"). A name is a capitalised word of 4
+        letters or more; other words are left as asked ("wound" does not find "would")."""
+        found: set[str] = set()
+        for name in _NAME.findall(query):
+            term = name.lower()
+            if term in self._weights or term in STOPWORDS:
+                continue
+            found.update(
+                match
+                for match, _, _ in process.extract(
+                    term,
+                    self._vocabulary,
+                    scorer=Levenshtein.distance,
+                    score_cutoff=1 if len(term) < 8 else 2,
+                    limit=3,
+                )
+            )
+        return found
 
     def save(self, path: Path) -> None:
         """Write the passages the index was built from (rebuilding from them is cheap)."""

@@ -85,3 +85,19 @@ def test_fingerprint_ignores_order() -> None:
     ids = [p.id for p in CORPUS]
     assert fingerprint(ids) == fingerprint(list(reversed(ids)))
     assert fingerprint(ids) != fingerprint(ids[:-1])
+
+
+def test_a_name_no_passage_gives_finds_its_respelling() -> None:
+    corpus = [
+        _passage(0, "Meta fears Lama, released in April, has fallen behind."),
+        _passage(1, "Openi decided to withdraw several months ago."),
+        _passage(2, "The wound healed, he would say."),
+    ]
+    bm25 = BM25Index(corpus)
+    assert bm25.search("When did Meta release Llama?", 1)[0][0].id == "a.txt:0"
+    assert bm25.respelled("When did Meta release Llama?") == {"lama"}
+    assert [p.id for p, _ in bm25.search("Why did OpenAI pull back?", 3)] == ["a.txt:1"]
+    # Only names are respelled; a lower-case word, a stop word or an indexed name is not.
+    assert bm25.respelled("When would it heal? What is Meta?") == set()
+    assert bm25.search("Wound care", 3)[0][0].id == "a.txt:2"
+    assert bm25.respelled("Would it?") == set()
