@@ -18,6 +18,7 @@ __all__ = [
     "asked_header_line",
     "extract_html",
     "is_byline",
+    "is_copyright_line",
     "is_credit_line",
     "is_dateline",
     "text_metadata",
@@ -61,6 +62,15 @@ _CREDIT = re.compile(
 )
 
 
+_COPYRIGHT = re.compile(r"^\W*(©|\(c\)\s|copyright\b)", re.I)
+
+
+def is_copyright_line(line: str) -> bool:
+    """True for a copyright line closing an article: "© Thomson Reuters 2025", "Copyright
+    2025 Reuters" (at most 40 words); a credit line (`is_credit_line`) of its own kind."""
+    return len(line.split()) <= 40 and bool(_COPYRIGHT.match(line))
+
+
 def is_credit_line(line: str) -> bool:
     """True for a credit line closing an article: "© Thomson Reuters 2025", "(This story has
     not been edited by the NDTV staff and is auto-generated from a syndicated feed.)",
@@ -102,18 +112,24 @@ _ASKS_CREDIT = re.compile(
 )
 
 
+_ASKS_COPYRIGHT = re.compile(r"\bcopyright", re.I)
+
+
 def asked_header_line(question: str) -> Callable[[str], bool] | None:
     """The test for the article header or credit line `question` asks about (`is_byline`
     for its authors: "Who wrote the story?", "Who is the first author listed?";
-    `is_dateline` for where it was filed; `is_credit_line` for its copyright holder or
-    whether it was edited), or None for a question about the story itself. These lines
-    are facts of the article too, though they share no words with such questions."""
+    `is_dateline` for where it was filed; `is_copyright_line` for its copyright holder,
+    `is_credit_line` for whether it was edited or who ran it), or None for a question about
+    the story itself. These lines are facts of the article too, though they share no words
+    with such questions."""
     if _ASKS_AUTHORS.search(question):
         return is_byline
     if _ASKS_DATELINE.search(question):
         return is_dateline
     if _ASKS_CREDIT.search(question):
-        return is_credit_line
+        # "Who holds the copyright?" is answered by the © line, not by "(This story has not
+        # been edited by the NDTV staff ...)"
+        return is_copyright_line if _ASKS_COPYRIGHT.search(question) else is_credit_line
     return None
 
 

@@ -12,6 +12,7 @@ from index.loader import load_source, load_sources, parse_source
 from index.metadata import (
     asked_header_line,
     is_byline,
+    is_copyright_line,
     is_credit_line,
     is_dateline,
     text_metadata,
@@ -121,7 +122,7 @@ def test_header_lines_are_told_apart_from_sentences() -> None:
         ("Which city does the Reuters story come from?", is_dateline),
         ("Where did the article originate?", is_dateline),
         ("What city was the report datelined?", is_dateline),
-        ("Who holds the copyright of the story?", is_credit_line),
+        ("Who holds the copyright of the story?", is_copyright_line),
         ("Was the article edited by the site's staff?", is_credit_line),
         ("Which outlet ran the story?", is_credit_line),
         ("Which news agency reported the story?", None),
@@ -133,18 +134,25 @@ def test_header_lines_are_told_apart_from_sentences() -> None:
         ("Who is the second author named?", is_byline),
         ("Who was the lead author of the study?", None),
         ("Who was the first author of the paper?", None),
-        ("What year is on the copyright line?", is_credit_line),
+        ("What year is on the copyright line?", is_copyright_line),
         ("Was the NDTV copy edited by NDTV staff?", is_credit_line),
         ("Who made a copy of the training data?", None),
         ("Which bank extended a credit line to Scale AI?", None),
         ("Which outlet published the leaked copy of the memo?", None),
         ("Does the copyright notice requirement cover AI works?", None),
-        ("What does the copyright notice say?", is_credit_line),
-        ("Is the copyright notice actually from Reuters?", is_credit_line),
+        ("What does the copyright notice say?", is_copyright_line),
+        ("Is the copyright notice actually from Reuters?", is_copyright_line),
     ],
 )
 def test_questions_about_header_lines_are_told_apart(question: str, header: object) -> None:
     assert asked_header_line(question) is header
+
+
+def test_a_copyright_question_is_answered_by_the_copyright_line_alone() -> None:
+    test = asked_header_line("Whose name is on the copyright line of the NDTV version?")
+    assert test is not None
+    assert test("© Thomson Writers 2025")
+    assert not test("(This story has not been edited by the NDTV staff and is auto-generated.)")
 
 
 @pytest.mark.parametrize(
