@@ -667,8 +667,8 @@ def _role_given_to(owner: str, role: str, text: str) -> bool:
     """Does `text` give `role` to `owner` somewhere: as "Owner's role", "role of Owner" or
     "role from Owner", by a pronoun ("His CEO, Manu Sharma"), or unowned after naming the
     owner in the sentence ("Scale Ai intends ... while CEO Alexander Wang ...", "said
-    Handshek CEO Garrett Lord")? True as well when `text` does not name the role. "the AI's CEO, Wang"
-    and "... CEO Alexander Wang ... move to Meta" do not give Meta its CEO."""
+    Handshek CEO Garrett Lord")? True as well when `text` does not name the role. "the AI's
+    CEO, Wang" and "... CEO Alexander Wang ... move to Meta" do not give Meta its CEO."""
     text = _with_role_names(text)
     mentions = list(re.finditer(rf"\b{re.escape(role)}\b", text, re.I))
     for mention in mentions:
