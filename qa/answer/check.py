@@ -34,7 +34,9 @@ from qa.answer.extractive import (
     answer_type,
     asked_part,
     asks_a_count,
+    asks_why,
     fits_type,
+    gives_reason,
     later_parts,
 )
 from qa.answer.grounding import (
@@ -423,7 +425,7 @@ def check_answer(
         return None  # nothing in the context backs the answer
     grounded, complete = _with_answer_type(grounded, ctx)
     if complete:
-        grounded = _unrestated(_with_later_parts(grounded, ctx), ctx)
+        grounded = _with_reason(_unrestated(_with_later_parts(grounded, ctx), ctx), ctx)
         if not any(g.refs for g in grounded):
             return None  # the answer only restates the question
     return _assemble(grounded, complete, ctx, embed)
@@ -760,6 +762,31 @@ def _unrestated(grounded: list[_Grounded], ctx: _Context) -> list[_Grounded]:
         if not ctx.restated(quoted):
             kept.append(_Grounded(quoted, g.refs, g.entities, g.score))
     return kept
+
+
+def _with_reason(grounded: list[_Grounded], ctx: _Context) -> list[_Grounded]:
+    """For a question asking why (`asks_why`), the answering claim (the first backed one)
+    when it gives a reason (`gives_reason`); else, when it is backed by one sentence that
+    gives one, that sentence, quoted: "Scale AI could lose key users like Google [1]" gives
+    way to "Because his main business is concentrated around several customers, he can
+    suffer significantly if he loses key customers like Google". A claim neither gives a
+    reason for stays as it is: a reason can be said without the words that mark one."""
+    if not asks_why(ctx.question):
+        return grounded
+    at = next((i for i, g in enumerate(grounded) if g.refs), None)
+    if at is None:
+        return grounded
+    first = grounded[at]
+    if gives_reason(first.text) or len(first.refs) != 1:
+        return grounded
+    quoted = " ".join(first.refs[0].text.split())
+    if not gives_reason(quoted):
+        return grounded
+    return [
+        *grounded[:at],
+        _Grounded(quoted, first.refs, first.entities, first.score),
+        *grounded[at + 1 :],
+    ]
 
 
 def _with_later_parts(grounded: list[_Grounded], ctx: _Context) -> list[_Grounded]:

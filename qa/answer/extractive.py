@@ -17,8 +17,10 @@ __all__ = [
     "answer_type",
     "asked_part",
     "asks_a_count",
+    "asks_why",
     "extract_answer",
     "fits_type",
+    "gives_reason",
     "later_parts",
 ]
 
@@ -49,6 +51,18 @@ _AMOUNT_Q = re.compile(
 )
 _DATE_Q = re.compile(r"^\s*(when|in what year|what year|which year|since when|how long)\b", re.I)
 _NAME_Q = re.compile(r"^\s*(who|whom|whose)\b", re.I)
+# "Why ...?", "How come ...?", "For what reason ...?", "What is the reason ...?"
+_REASON_Q = re.compile(
+    r"^\W*(why|how come|for what reasons?|what (is|was|are|were) the reasons?)\b", re.I
+)
+# A sentence that gives a reason: "because", "since its main business ...", "due to",
+# "concerned that ..." (not "since 2016", "since last year").
+_REASON = re.compile(
+    r"\b(because|due to|owing to|thanks to|as a result|so that|in order to|given that"
+    r"|for fear|(concerned|worried|afraid|fear(s|ed)?) (that|of)|the reason"
+    r"|since (?!\d|last\b|then\b|early\b|late\b|the (start|beginning|end)\b))\b",
+    re.I,
+)
 _YES_NO_Q = re.compile(
     r"^\W*(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b", re.I
 )
@@ -146,6 +160,19 @@ def later_parts(question: str) -> list[str]:
     is he moving to, and what share is it taking?" -> ["what share is it taking?"]); empty
     for a question of one part."""
     return [part.strip() for part in _NEXT_PART.split(asked_part(question))[1:] if part.strip()]
+
+
+def asks_why(question: str) -> bool:
+    """Does the question ask for a reason ("Why ...?", "How come ...?", "What is the reason
+    ...?", after the frame of an indirect question)? A reason is no answer type that an
+    answer must show (`answer_type`): it can be said without the words that mark one."""
+    return _REASON_Q.match(asked_part(question)) is not None
+
+
+def gives_reason(sentence: str) -> bool:
+    """Does the sentence mark a reason: "because", "since its main business ...", "due
+    to", "concerned that ..." (not "since 2016")?"""
+    return _REASON.search(sentence) is not None
 
 
 def answer_type(question: str) -> AnswerType:

@@ -271,6 +271,27 @@ def test_a_name_answers_a_role_only_from_a_sentence_giving_the_role_to_the_asked
     assert said is not None
 
 
+def test_a_claim_giving_no_reason_for_a_why_question_gives_way_to_its_sentence(
+    embedder: Embedder,
+) -> None:
+    texts = [
+        "Because his main business is concentrated around several customers, Scale AI can"
+        " suffer significantly if it loses key customers like Google."
+    ]
+    question = "Why could losing Google hurt Scale AI?"
+    checked = check(
+        "Scale AI could lose key customers like Google [1].",
+        embedder,
+        question=question,
+        texts=texts,
+    )
+    assert checked is not None and checked.text.startswith("Because his main business")
+    # A claim that gives a reason stays as the model said it.
+    said = "Scale AI can suffer because its business is concentrated around several customers [1]."
+    kept = check(said, embedder, question=question, texts=texts)
+    assert kept is not None and kept.text == said
+
+
 def test_a_list_keeps_the_items_its_sentences_support(embedder: Embedder) -> None:
     checked = check(
         "Microsoft, xAI and Amazon are pulling back from Scale AI [1].",

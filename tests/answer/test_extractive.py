@@ -9,8 +9,10 @@ from qa.answer.extractive import (
     AnswerType,
     answer_type,
     asked_part,
+    asks_why,
     extract_answer,
     fits_type,
+    gives_reason,
     later_parts,
 )
 
@@ -193,6 +195,23 @@ def test_a_statement_before_the_question_is_not_what_it_asks() -> None:
     assert answer_type(question) == "number"
     # a question of two sentences is asked from its first
     assert asked_part("Who is the CEO? Where is he going?") == "Who is the CEO? Where is he going?"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fits"),
+    [
+        ("Because its business is concentrated, it can suffer if it loses Google.", True),
+        ("Since its main business is focused around some consumers, it may hurt a lot.", True),
+        ("Labs are concerned that Scale can expose their roadmaps.", True),
+        ("Scale AI could lose key users like Google.", False),
+        ("Scale AI has grown since 2016.", False),
+    ],
+)
+def test_a_why_question_wants_a_reason(sentence: str, fits: bool) -> None:
+    assert asks_why("Why could losing Google hurt Scale AI?")
+    assert asks_why("Can you tell me how come Google is leaving?")
+    assert not asks_why("Who is leaving Scale AI?")
+    assert gives_reason(sentence) is fits
 
 
 def test_may_is_a_month_only_as_a_name() -> None:
