@@ -243,14 +243,9 @@ def test_a_question_about_a_denial_needs_a_sentence_that_denies(embedder: Embedd
     # A yes/no question about a denial may be answered with what the sentence says.
     asked = "Did Microsoft deny that it is pulling back from Scale AI?"
     assert check(claim, embedder, question=asked, texts=STORY) is not None
-
-
-def test_a_negation_in_a_statement_before_the_question_asks_no_denial(
-    embedder: Embedder,
-) -> None:
-    question = "Rules no longer apply. How much did Google plan to pay Scale AI this year?"
-    raw = "Google had planned to pay Scale AI about $200 million this year [1]."
-    assert check(raw, embedder, question=question, texts=STORY) is not None
+    # A negation in a statement before the question asks about no denial.
+    asked = "Rules no longer apply. Which companies are pulling back from Scale AI?"
+    assert check(claim, embedder, question=asked, texts=STORY) is not None
 
 
 def test_a_name_answers_a_role_only_from_a_sentence_giving_the_role_to_the_asked_owner(
