@@ -351,6 +351,12 @@ class _Context:
         return header is None or any(header(r.text) for r in refs)
 
     @cached_property
+    def asked_role(self) -> str:
+        """The asked part of a who-question ("Who is Meta's CEO?"), whose role a claim naming
+        none answers (`role_of_another`); empty for any other question."""
+        return asked_part(self.question) if self.asks_who else ""
+
+    @cached_property
     def asks_about_a_denial(self) -> bool:
         """Does the question ask what was denied, refused or not done ("What has Microsoft
         denied?")? Then only a sentence that denies something answers it. A yes/no question
@@ -563,8 +569,7 @@ def _supports(
     said = [*entities, *ctx.asked]
     if any(figure_of_another(claim, r.text, said, ctx.inner_names) for r in refs):
         return False  # "Google is buying 49%" from "the Meta opponent takes a 49% share"
-    asked_role = asked_part(ctx.question) if ctx.asks_who else ""  # "Who is Meta's CEO?"
-    if role_of_another(claim, " ".join(r.text for r in refs), asked_role):
+    if role_of_another(claim, " ".join(r.text for r in refs), ctx.asked_role):
         return False  # "Scale AI's CFO said" from "Openai's CFO said"
     if measure_of_another(claim, " ".join(r.text for r in refs)):
         return False  # "valued at hundreds" from "generate hundreds of new revenue"
