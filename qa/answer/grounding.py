@@ -34,7 +34,7 @@ __all__ = [
     "claim_entities",
     "context_name_sets",
     "context_names",
-    "course_unsaid",
+    "course_not_backed",
     "dated_together",
     "denials_found",
     "entity_found",
@@ -45,7 +45,6 @@ __all__ = [
     "measure_of_another",
     "negated",
     "numbers_found",
-    "opposite_course",
     "passage_units",
     "question_entities",
     "role_of_another",
@@ -577,28 +576,26 @@ _KEEPS = re.compile(
 )
 
 
-def opposite_course(claim: str, text: str) -> bool:
-    """True when the claim says a tie ends and the text only that it goes on, or the
-    reverse: "OpenAI is pulling back" against "OpenAI would continue to work with Scale".
-    Word overlap and embedding similarity both pass such a pair; a denial on either side
-    ("did not stop") is left to the negation checks."""
+def course_not_backed(claim: str, text: str) -> bool:
+    """True when `text` does not back the course the claim gives a tie: the claim says it
+    ends and the text only that it goes on ("OpenAI is pulling back" against "OpenAI would
+    continue to work with Scale"), or says nothing of a course, neither that a tie ends or
+    lessens ("plans to shorten ties", "is reconsidering this partnership", "seeks to
+    diversify") nor that it goes on ("Companies that compete with Meta ... are concerned"
+    names Meta, but not that it pulls back); or the claim says a tie goes on and the text
+    only that it ends. Word overlap and embedding similarity pass such pairs. A claim of no
+    course (or of both) asks for none; a denial on either side is left to the negation
+    checks."""
     if negated(claim) or negated(text):
         return False
-    ends = (bool(_ENDS.search(claim)), bool(_ENDS.search(text)))
-    keeps = (bool(_KEEPS.search(claim)), bool(_KEEPS.search(text)))
-    return (ends[0] and not keeps[0] and keeps[1] and not ends[1]) or (
-        keeps[0] and not ends[0] and ends[1] and not keeps[1]
-    )
-
-
-def course_unsaid(claim: str, text: str) -> bool:
-    """True when the claim says a tie ends ("Meta is pulling back from Scale AI") and
-    `text` says nothing of a course: neither that a tie ends or lessens ("plans to shorten
-    ties", "is reconsidering this partnership", "seeks to diversify") nor that it goes
-    on. "Companies that compete with Meta ... are concerned" names Meta, but not that it
-    pulls back. A denial on either side is left to the negation checks."""
-    if negated(claim) or negated(text) or not _ENDS.search(claim) or _KEEPS.search(claim):
+    ends, keeps = bool(_ENDS.search(claim)), bool(_KEEPS.search(claim))
+    if ends == keeps:
         return False
+    text_ends, text_keeps = bool(_ENDS.search(text)), bool(_KEEPS.search(text))
+    if keeps:
+        return text_ends and not text_keeps  # the opposite course
+    if text_keeps and not text_ends:
+        return True  # the opposite course
     courses = (m for course in (_ENDS, _LESSENS, _KEEPS) for m in course.finditer(text))
     return not any(not _OTHERS_BEFORE.search(text[: m.start()]) for m in courses)
 
@@ -837,8 +834,7 @@ def supported_by(
 ) -> bool:
     """True when the sentences `refs` back `claim`: its entities, numbers and time
     expressions are in them (a count may be the `question`'s own), a denial is denied there
-    too, they say neither the opposite course (`opposite_course`) nor, for a tie that ends,
-    no course at all (`course_unsaid`), and they are about the
+    too, they back the course it gives a tie (`course_not_backed`), and they are about the
     question's entities `asked` (see `about_the_question`; `window` and `passage` are the
     texts it reads, `topics` the entities every passage names)."""
     text = " ".join(r.text for r in refs)
@@ -850,6 +846,6 @@ def supported_by(
         return False
     if negated(claim) and not (negated(text) and denials_found(claim, text)):
         return False
-    if opposite_course(claim, text) or course_unsaid(claim, text):
+    if course_not_backed(claim, text):
         return False
     return about_the_question(window, passage, asked, topics)

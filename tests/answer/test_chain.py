@@ -442,7 +442,7 @@ def test_the_judge_is_asked_about_each_listed_company_the_string_checks_keep(
     settings: Settings, embedder: Embedder, chroma_client: Any
 ) -> None:
     # OpenAI (its sentence says it will continue) and Meta (named, but not said to pull
-    # back: `grounding.course_unsaid`) are dropped before the judge; Microsoft is judged.
+    # back: `grounding.course_not_backed`) are dropped before the judge; Microsoft is judged.
     chat = JudgingChat(responses=["Microsoft, OpenAI and Meta are pulling back from Scale AI [1]."])
     pipeline = _pipeline(settings, embedder, chroma_client, chat)
     pipeline.chain.judge = True

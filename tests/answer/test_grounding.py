@@ -23,13 +23,12 @@ from qa.answer import (
     times_found,
 )
 from qa.answer.grounding import (
-    course_unsaid,
+    course_not_backed,
     dated_together,
     denials_found,
     figure_of_another,
     is_time,
     measure_of_another,
-    opposite_course,
     role_of_another,
 )
 from qa.answer.verification import figures
@@ -320,7 +319,7 @@ def test_a_denial_is_found_only_where_the_text_denies(claim: str, text: str, fou
     ],
 )
 def test_a_sentence_saying_the_opposite_course_backs_no_claim(claim: str, text: str) -> None:
-    assert opposite_course(claim, text)
+    assert course_not_backed(claim, text)
 
 
 @pytest.mark.parametrize(
@@ -351,8 +350,8 @@ def test_a_sentence_saying_the_opposite_course_backs_no_claim(claim: str, text: 
         ("Shares dropped as much as 12%.", "Shares remained 12% lower."),
     ],
 )
-def test_the_same_course_or_no_course_is_no_opposite(claim: str, text: str) -> None:
-    assert not opposite_course(claim, text)
+def test_the_same_course_or_no_course_claimed_is_backed(claim: str, text: str) -> None:
+    assert not course_not_backed(claim, text)
 
 
 _SAID = ["Google", "Meta", "Scale AI", "Scale"]
@@ -558,12 +557,14 @@ def test_measure_of_another(claim: str, text: str, expected: bool) -> None:
         ("Microsoft is pulling back.", "Microsoft is contemplating a withdrawal.", False),
         ("Google is pulling back.", "Google is shifting work to rivals.", False),
         ("Google is pulling back.", "Google will take its business elsewhere.", False),
-        # A course kept is left to `opposite_course`; a denial to the negation checks.
-        ("OpenAI is pulling back.", "OpenAI would continue to work with Scale.", False),
+        # A course kept is the opposite; a denial is left to the negation checks.
+        ("OpenAI is pulling back.", "OpenAI would continue to work with Scale.", True),
         ("xAI is pulling back.", "xAI did not respond to a request.", False),
         # A claim of no ending course asks for none.
         ("Meta is taking a 49% stake.", "Meta takes a 49% share.", False),
     ],
 )
-def test_course_unsaid(claim: str, text: str, expected: bool) -> None:
-    assert course_unsaid(claim, text) is expected
+def test_a_tie_said_to_end_needs_a_course_in_the_sentence(
+    claim: str, text: str, expected: bool
+) -> None:
+    assert course_not_backed(claim, text) is expected
