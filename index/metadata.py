@@ -83,7 +83,8 @@ def is_credit_line(line: str) -> bool:
 # only beside the article itself: "the story", "this Reuters report" (not "the story's
 # CEO", nor a verb "report").
 _STORY = (
-    r"(the|this|that)\s+(?:\w+\s+)?(story|article|report|piece|dispatch|copy(?!\s+of\b))\b"
+    r"(the|this|that)\s+(?:[\w-]+\s+){0,2}"
+    r"(story|article|report|piece|dispatch|(?:copy|version)(?!\s+of\b))\b"
     r"(?!['’]s)"
 )
 _ASKS_AUTHORS = re.compile(

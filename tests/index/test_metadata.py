@@ -142,6 +142,9 @@ def test_header_lines_are_told_apart_from_sentences() -> None:
         ("Does the copyright notice requirement cover AI works?", None),
         ("What does the copyright notice say?", is_copyright_line),
         ("Is the copyright notice actually from Reuters?", is_copyright_line),
+        ("Which outlet ran the auto-generated syndicated version?", is_credit_line),
+        ("Which outlet published the latest version of Llama?", None),
+        ("Which company released the new version?", None),
     ],
 )
 def test_questions_about_header_lines_are_told_apart(question: str, header: object) -> None:
