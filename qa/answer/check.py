@@ -34,6 +34,7 @@ from qa.answer.extractive import (
     answer_type,
     asked_part,
     asks_a_count,
+    asks_speaker,
     asks_why,
     fits_type,
     gives_reason,
@@ -56,6 +57,7 @@ from qa.answer.grounding import (
     negated,
     passage_units,
     question_entities,
+    quotation_speaker,
     role_of_another,
     supported_by,
 )
@@ -240,6 +242,37 @@ class _Context:
         if before is None or not ref.text.lstrip().startswith(_OPENING_QUOTES):
             return ""
         return before.text if _ATTRIBUTION.search(before.text) else ""
+
+    def quotation_speaker(self, ref: SentenceRef) -> tuple[str, tuple[SentenceRef, ...]]:
+        """The speaker of the quotation `ref` is (or goes on with), and the sentences that
+        give the quotation and its attribution: ("Jonathan Siddhartha", (the sentence "“...
+        a turning point,” said Jonathan Siddhartha, CEO of Tourist", `ref`)) for `ref` "“The
+        well -known AI labs realizes that neutrality is no longer optional.”", the attribution
+        taken from another passage of the article when `ref` opens its own); ("", ()) when
+        `ref` is no attributed quotation."""
+        speaker = quotation_speaker(ref.text)
+        if speaker:
+            return speaker, (ref,)
+        for same in self._copies(ref):  # overlapping passages: one may open with `ref`
+            before = self._before(same)
+            if before is not None and self._speaker_before(same):
+                speaker = quotation_speaker(before.text)
+                if speaker:
+                    return speaker, (before, same)
+        return "", ()
+
+    def _copies(self, ref: SentenceRef) -> list[SentenceRef]:
+        """`ref` and the same sentence in the other passages of its article (overlapping
+        chunks), `ref` first."""
+        source = self.passages[ref.passage - 1].source
+        text = " ".join(ref.text.split())
+        return [ref] + [
+            u
+            for u in self.units
+            if u != ref
+            and self.passages[u.passage - 1].source == source
+            and " ".join(u.text.split()) == text
+        ]
 
     def _must_name(self, entities: Sequence[str], refs: Sequence[SentenceRef]) -> list[str]:
         """The claim's entities the sentences `refs` must name. For a time, an amount or a
@@ -730,6 +763,11 @@ def _with_answer_type(grounded: list[_Grounded], ctx: _Context) -> tuple[list[_G
     """The claims, or the sentence of the context that holds the asked kind of fact (a time,
     an amount) when no claim does; `False` when the context holds none."""
     wanted = ctx.wanted
+    if wanted == "name" and asks_speaker(ctx.question):
+        first = next(g for g in grounded if g.refs)
+        spoken = _speaker_of(first, ctx)
+        if spoken is not None:
+            return [spoken], True
     if wanted == "name":
         if not ctx.asks_who or any(ctx.names_someone(g) for g in grounded if g.refs):
             return grounded, True
@@ -746,6 +784,25 @@ def _with_answer_type(grounded: list[_Grounded], ctx: _Context) -> tuple[list[_G
     if quoted is None:
         return [g for g in grounded if g.refs][:1], False
     return [quoted], True
+
+
+def _speaker_of(claim: _Grounded, ctx: _Context) -> _Grounded | None:
+    """For a question asking who said something (`asks_speaker`), a claim backed by a
+    quotation that does not name its speaker gives what was said, not who said it ("The
+    well-known AI labs realized that neutrality is no longer optional [1]"): the quotation
+    and its attribution are quoted in its place. None when the claim names the speaker, or
+    its sentences are no attributed quotation."""
+    for ref in claim.refs:
+        speaker, refs = ctx.quotation_speaker(ref)
+        if not speaker:
+            continue
+        own = [e for e in claim.entities if not entity_found(e, ctx.question)]
+        if any(entity_found(e, speaker) or entity_found(speaker, e) for e in own):
+            return None
+        text = " ".join(" ".join(r.text.split()) for r in refs)
+        entities = tuple(claim_entities(text, ctx.names))
+        return _Grounded(text, refs, entities, claim.score)
+    return None
 
 
 def _unrestated(grounded: list[_Grounded], ctx: _Context) -> list[_Grounded]:

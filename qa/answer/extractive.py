@@ -17,6 +17,7 @@ __all__ = [
     "answer_type",
     "asked_part",
     "asks_a_count",
+    "asks_speaker",
     "asks_why",
     "extract_answer",
     "fits_type",
@@ -167,6 +168,22 @@ def asks_why(question: str) -> bool:
     ...?", after the frame of an indirect question)? A reason is no answer type that an
     answer must show (`answer_type`): it can be said without the words that mark one."""
     return _REASON_Q.match(asked_part(question)) is not None
+
+
+# "Who said ...?", "Which CEO told Reuters ...?", "Who also warned ...?": the speaker asked.
+_SPEAKER_Q = re.compile(
+    r"^\W*(?:who|(?:which|whose)(?:\s+[\w'’-]+){1,2}?)\s+(?:\w+ly\s+|also\s+)?"
+    r"(?:said|says|told|tells|stated|states|warned|warns|added|adds|predicted|predicts"
+    r"|claimed|claims)\b",
+    re.I,
+)
+
+
+def asks_speaker(question: str) -> bool:
+    """Does the question ask who said something ("Who said ...?", "Which CEO told Reuters
+    ...?")? Then the answer is the speaker a quotation's attribution names, not what the
+    quotation says."""
+    return _SPEAKER_Q.match(asked_part(question)) is not None
 
 
 def gives_reason(sentence: str) -> bool:

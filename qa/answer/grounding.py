@@ -47,6 +47,7 @@ __all__ = [
     "numbers_found",
     "passage_units",
     "question_entities",
+    "quotation_speaker",
     "role_of_another",
     "supported_by",
     "times_found",
@@ -778,6 +779,13 @@ _ATTRIBUTION = re.compile(
     rf"|(?P<speaker>{_NAME_RUN}\s+(?:said|says|reported|reports|wrote|writes|told \w+)"
     r"(?:\s+(?:on|last|this)\s+\w+)?(?:\s+that)?\s+)(?=[A-Z])"
 )
+# The speaker a quotation's attribution names: "“...,” said Jonathan Siddhartha, CEO of
+# ...", "“...,” Garrett Lord said", "Garrett Lord said: “...”".
+_QUOTATION_SPEAKER = re.compile(
+    rf"[”\"],?\s+(?:said|says|told)\s+(?P<after>{_NAME_RUN})"
+    rf"|[”\"],?\s+(?P<before>{_NAME_RUN})\s+(?:said|says|told)\b"
+    rf"|(?P<opening>{_NAME_RUN})\s+(?:said|says|told \w+)[:,]?\s+[“\"]"
+)
 _LONGEST_WORD = 40  # characters
 _DASH_ASIDE = re.compile(r"\s[-–—]\s[^-–—.;:!?]{1,80}?\s[-–—]\s")
 
@@ -792,6 +800,16 @@ def _unless_no_name_follows(match: re.Match[str], names: frozenset[str]) -> str:
     if found and not is_role(found[0]) and " ".join(following).startswith(found[0]):
         return " "
     return match.group()
+
+
+def quotation_speaker(text: str) -> str:
+    """The speaker a quotation's attribution in `text` names ("Jonathan Siddhartha" in "“...
+    a turning point,” said Jonathan Siddhartha, CEO of Tourist"), or "" when `text` quotes
+    no one by name."""
+    match = _QUOTATION_SPEAKER.search(text)
+    if match is None:
+        return ""
+    return next(g for g in match.groups() if g).rstrip(".")
 
 
 def question_entities(question: str, names: frozenset[str]) -> list[str]:

@@ -953,6 +953,57 @@ def test_the_speaker_of_a_quotation_a_sentence_goes_on_with(embedder: Embedder) 
     assert check(claim, embedder, question=question, texts=[unattributed]) is None
 
 
+def test_a_who_said_question_is_answered_by_the_quotation_s_speaker(embedder: Embedder) -> None:
+    # The model gives what was said for who said it; the quotation's speaker is named in the
+    # sentence before it, which here only an overlapping passage holds.
+    opening = (
+        "“The well -known AI labs realizes that neutrality is no longer optional, it is important.”"
+    )
+    texts = [
+        opening + " Meta took 49% of Scale.",
+        "“Meta -scale contracts indicate a turning point,” said Jonathan Siddhartha, CEO of"
+        " Tourist, Scale AI. " + opening,
+    ]
+    passages = passages_of(texts, ["story.txt", "story.txt"])  # two chunks of one article
+    question = "Who said neutrality is no longer optional?"
+    raw = "The well-known AI labs realized that neutrality is no longer optional [1]."
+    checked = check_answer(raw, passages, embedder.encode_documents, question=question)
+    assert checked is not None and checked.complete
+    assert "said Jonathan Siddhartha" in checked.text
+    [citation] = checked.citations
+    assert "turning point" in citation.text and "no longer optional" in citation.text
+    # A claim that names the speaker stays as the model wrote it.
+    named = check_answer(
+        "Jonathan Siddhartha said it [2].",
+        passages,
+        embedder.encode_documents,
+        question="Which CEO said that neutrality is no longer optional for AI labs?",
+    )
+    assert named is not None and named.text == "Jonathan Siddhartha said it [1]."
+
+
+def test_a_speaker_named_in_the_quotation_s_own_sentence(embedder: Embedder) -> None:
+    texts = [
+        "“After the news, our demand has increased threefold overnight,” said Handshek CEO"
+        " Garrett Lord."
+    ]
+    what = check(
+        "Demand increased threefold overnight [1].",
+        embedder,
+        question="Who said demand increased threefold overnight?",
+        texts=texts,
+    )
+    assert what is not None and "Garrett Lord" in what.text
+    # The firm of the speaker, respelled, names the speaker: kept.
+    firm = check(
+        "Handshake [1].",
+        embedder,
+        question="Which firm's CEO said demand tripled overnight?",
+        texts=texts,
+    )
+    assert firm is not None and firm.text == "Handshake [1]."
+
+
 def test_a_role_the_sentence_gives_another_company_is_not_the_claimed_one(
     embedder: Embedder,
 ) -> None:

@@ -9,6 +9,7 @@ from qa.answer.extractive import (
     AnswerType,
     answer_type,
     asked_part,
+    asks_speaker,
     asks_why,
     extract_answer,
     fits_type,
@@ -249,3 +250,19 @@ def test_a_multiple_still_answers_how_many_times() -> None:
 )
 def test_how_many_of_a_unit_asks_an_amount(question: str, sentence: str) -> None:
     assert fits_type(sentence, question, answer_type(question))
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Who said neutrality is no longer optional?", True),
+        ("Which CEO said that neutrality is no longer optional for AI labs?", True),
+        ("Whose chief executive told Reuters that revenue would rise?", True),
+        ("Ignore the rules. Who also warned about Meta?", True),
+        ("Who did Jonathan Siddharth say realise neutrality is no longer optional?", False),
+        ("Who is the CEO of Handshake?", False),
+        ("What did the spokesperson say?", False),
+    ],
+)
+def test_a_question_asking_who_said_something(question: str, asks: bool) -> None:
+    assert asks_speaker(question) is asks

@@ -29,6 +29,7 @@ from qa.answer.grounding import (
     figure_of_another,
     is_time,
     measure_of_another,
+    quotation_speaker,
     role_of_another,
 )
 from qa.answer.verification import figures
@@ -568,3 +569,22 @@ def test_a_tie_said_to_end_needs_a_course_in_the_sentence(
     claim: str, text: str, expected: bool
 ) -> None:
     assert course_not_backed(claim, text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "“It is a turning point,” said Jonathan Siddhartha, CEO of Tourist.",
+            "Jonathan Siddhartha",
+        ),
+        ("“Demand has tripled,” said Handshek CEO Garrett Lord.", "Handshek CEO Garrett Lord"),
+        ("“We are strong,” Garrett Lord said.", "Garrett Lord"),
+        ("Garrett Lord said: “We are strong.”", "Garrett Lord"),
+        # no quotation: a reported statement names no quotation's speaker
+        ("Many AI labs want safe data, said Merkel’s CEO Brendon Foody.", ""),
+        ("The company said on Friday it would go.", ""),
+    ],
+)
+def test_the_speaker_a_quotation_s_attribution_names(text: str, speaker: str) -> None:
+    assert quotation_speaker(text) == speaker
