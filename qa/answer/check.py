@@ -39,6 +39,7 @@ from qa.answer.extractive import (
     fits_type,
     gives_reason,
     later_parts,
+    what_was_said,
 )
 from qa.answer.grounding import (
     ROLE_WORDS,
@@ -487,7 +488,9 @@ def _ground(
     if refs is not None:
         score = max(float(ctx.unit_vecs[ctx.units.index(r)] @ vec) for r in refs)
         return _Grounded(_cleaner_figure(claim.text, refs, ctx), refs, entities, score)
-    return _requote(claim.text, vec, entities, ctx) if requote else None
+    if not requote:
+        return None
+    return _requote(claim.text, vec, entities, ctx) or _requote_speaker(claim.text, vec, ctx)
 
 
 def _cited_or_any(
@@ -693,6 +696,35 @@ def _requote(
     k = min(fits, key=lambda k: (_garble("", [k], ctx), -ctx.relevance(vec, k)))
     score = float(ctx.unit_vecs[k] @ vec)
     return _Grounded(" ".join(ctx.units[k].text.split()), (ctx.units[k],), tuple(entities), score)
+
+
+def _requote_speaker(claim: str, vec: np.ndarray, ctx: _Context) -> _Grounded | None:
+    """For a question asking who said something (`what_was_said`), a claim that puts a
+    quotation of the context in another's mouth ("Merkel's CEO Brendon Foody said that
+    neutrality is no longer optional for AI labs", the quotation being Jonathan
+    Siddhartha's): the quotation and its attribution, quoted, when the quotation says most
+    of the claim's words (its names aside) and of what the question says was said; None
+    otherwise. The check then goes on as for any claim (`_speaker_of`)."""
+    said = what_was_said(ctx.question)
+    if not said:
+        return None
+    named = {w for e in claim_entities(claim, ctx.names) for w in tokens(e)}
+    words = " ".join(w for w in tokens(claim) if w not in named)
+    fits: list[tuple[float, tuple[SentenceRef, ...]]] = []
+    for k, unit in enumerate(ctx.units):
+        speaker, refs = ctx.quotation_speaker(unit)
+        if not speaker or entity_found(speaker, ctx.question):
+            continue
+        if word_support(words, unit.text) < _MIN_WORD_SUPPORT:
+            continue
+        if word_support(said, unit.text) < _MIN_WORD_SUPPORT:
+            continue
+        fits.append((ctx.relevance(vec, k), refs))
+    if not fits:
+        return None
+    score, refs = max(fits, key=lambda f: f[0])
+    text = " ".join(" ".join(r.text.split()) for r in refs)
+    return _Grounded(text, refs, tuple(claim_entities(text, ctx.names)), score)
 
 
 def _judged(claim: _Grounded, ctx: _Context) -> bool:

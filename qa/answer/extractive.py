@@ -23,6 +23,7 @@ __all__ = [
     "fits_type",
     "gives_reason",
     "later_parts",
+    "what_was_said",
 ]
 
 
@@ -184,6 +185,15 @@ def asks_speaker(question: str) -> bool:
     ...?")? Then the answer is the speaker a quotation's attribution names, not what the
     quotation says."""
     return _SPEAKER_Q.match(asked_part(question)) is not None
+
+
+def what_was_said(question: str) -> str:
+    """What a who-said question (`asks_speaker`) says was said: "that neutrality is no
+    longer optional for AI labs" of "Which CEO said that neutrality is no longer optional
+    for AI labs?"; "" for any other question."""
+    asked = asked_part(question)
+    match = _SPEAKER_Q.match(asked)
+    return "" if match is None else asked[match.end() :].strip(" ?")
 
 
 def gives_reason(sentence: str) -> bool:

@@ -982,6 +982,27 @@ def test_a_who_said_question_is_answered_by_the_quotation_s_speaker(embedder: Em
     assert named is not None and named.text == "Jonathan Siddhartha said it [1]."
 
 
+def test_a_quotation_put_in_another_s_mouth_is_given_its_own_speaker(
+    embedder: Embedder,
+) -> None:
+    texts = [
+        "“Meta -scale contracts indicate a turning point,” said Jonathan Siddhartha, CEO of"
+        " Tourist, Scale AI. “The well -known AI labs realizes that neutrality is no longer"
+        " optional, it is important.”",
+        "Many AI labs now want to hire data labelers who keep their data safe, said Merkel’s"
+        " CEO Brendon Foody.",
+    ]
+    question = "Which CEO said that neutrality is no longer optional for AI labs?"
+    raw = "Merkel’s CEO Brendon Foody said that neutrality is no longer optional for AI labs [2]."
+    checked = check(raw, embedder, question=question, texts=texts)
+    assert checked is not None and checked.complete
+    assert "said Jonathan Siddhartha" in checked.text and "Foody" not in checked.text
+    # Not for a question that asks something else, nor a claim the quotation does not say.
+    assert check(raw, embedder, question="Who is Merkel's CEO?", texts=texts) is None
+    other = "Brendon Foody said Scale AI will be sold next year [1]."
+    assert check(other, embedder, question="Who said Scale AI will be sold?", texts=texts) is None
+
+
 def test_a_speaker_named_in_the_quotation_s_own_sentence(embedder: Embedder) -> None:
     texts = [
         "“After the news, our demand has increased threefold overnight,” said Handshek CEO"

@@ -15,6 +15,7 @@ from qa.answer.extractive import (
     fits_type,
     gives_reason,
     later_parts,
+    what_was_said,
 )
 
 from conftest import passages_of
@@ -266,3 +267,12 @@ def test_how_many_of_a_unit_asks_an_amount(question: str, sentence: str) -> None
 )
 def test_a_question_asking_who_said_something(question: str, asks: bool) -> None:
     assert asks_speaker(question) is asks
+
+
+def test_what_a_who_said_question_says_was_said() -> None:
+    assert (
+        what_was_said("Which CEO said that AI labs need neutrality?")
+        == "that AI labs need neutrality"
+    )
+    assert what_was_said("Who told Reuters demand tripled?") == "Reuters demand tripled"
+    assert what_was_said("Who is the CEO of Handshake?") == ""
