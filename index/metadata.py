@@ -21,6 +21,7 @@ __all__ = [
     "is_copyright_line",
     "is_credit_line",
     "is_dateline",
+    "is_syndication_note",
     "text_metadata",
 ]
 
@@ -78,6 +79,13 @@ def is_credit_line(line: str) -> bool:
     return len(line.split()) <= 40 and bool(_CREDIT.search(line))
 
 
+def is_syndication_note(line: str) -> bool:
+    """True for a credit line that is no copyright line: the note of the outlet that ran or
+    edited the article ("(This story has not been edited by the NDTV staff and is
+    auto-generated from a syndicated feed.)", "(Reporting by ...; Editing by ...)")."""
+    return is_credit_line(line) and not is_copyright_line(line)
+
+
 # Questions about the article's header or credit lines rather than the story it tells. The
 # words that may also be about the news ("authors", "edited", "copyright", "filed") count
 # only beside the article itself: "the story", "this Reuters report" (not "the story's
@@ -114,6 +122,9 @@ _ASKS_CREDIT = re.compile(
 
 
 _ASKS_COPYRIGHT = re.compile(r"\bcopyright", re.I)
+_ASKS_OUTLET = re.compile(
+    r"\b(outlet|syndicat\w*|auto-?generated|edited|website|newspaper)\b", re.I
+)
 
 
 def asked_header_line(question: str) -> Callable[[str], bool] | None:
@@ -130,7 +141,11 @@ def asked_header_line(question: str) -> Callable[[str], bool] | None:
     if _ASKS_CREDIT.search(question):
         # "Who holds the copyright?" is answered by the © line, not by "(This story has not
         # been edited by the NDTV staff ...)"
-        return is_copyright_line if _ASKS_COPYRIGHT.search(question) else is_credit_line
+        if _ASKS_COPYRIGHT.search(question):
+            return is_copyright_line
+        # "Which outlet ran the syndicated version?" is answered by the outlet's note, not
+        # by the © line of the agency that wrote it
+        return is_syndication_note if _ASKS_OUTLET.search(question) else is_credit_line
     return None
 
 

@@ -15,6 +15,7 @@ from index.metadata import (
     is_copyright_line,
     is_credit_line,
     is_dateline,
+    is_syndication_note,
     text_metadata,
 )
 
@@ -123,8 +124,9 @@ def test_header_lines_are_told_apart_from_sentences() -> None:
         ("Where did the article originate?", is_dateline),
         ("What city was the report datelined?", is_dateline),
         ("Who holds the copyright of the story?", is_copyright_line),
-        ("Was the article edited by the site's staff?", is_credit_line),
-        ("Which outlet ran the story?", is_credit_line),
+        ("Was the article edited by the site's staff?", is_syndication_note),
+        ("Which outlet ran the story?", is_syndication_note),
+        ("Who published the story?", is_credit_line),
         ("Which news agency reported the story?", None),
         ("Where did Google report its results from?", None),
         ("Where is the story's CEO from?", None),
@@ -135,14 +137,14 @@ def test_header_lines_are_told_apart_from_sentences() -> None:
         ("Who was the lead author of the study?", None),
         ("Who was the first author of the paper?", None),
         ("What year is on the copyright line?", is_copyright_line),
-        ("Was the NDTV copy edited by NDTV staff?", is_credit_line),
+        ("Was the NDTV copy edited by NDTV staff?", is_syndication_note),
         ("Who made a copy of the training data?", None),
         ("Which bank extended a credit line to Scale AI?", None),
         ("Which outlet published the leaked copy of the memo?", None),
         ("Does the copyright notice requirement cover AI works?", None),
         ("What does the copyright notice say?", is_copyright_line),
         ("Is the copyright notice actually from Reuters?", is_copyright_line),
-        ("Which outlet ran the auto-generated syndicated version?", is_credit_line),
+        ("Which outlet ran the auto-generated syndicated version?", is_syndication_note),
         ("Which outlet published the latest version of Llama?", None),
         ("Which company released the new version?", None),
     ],
@@ -156,6 +158,11 @@ def test_a_copyright_question_is_answered_by_the_copyright_line_alone() -> None:
     assert test is not None
     assert test("© Thomson Writers 2025")
     assert not test("(This story has not been edited by the NDTV staff and is auto-generated.)")
+    # ... and the outlet that ran it by its note, not by the agency's copyright line
+    test = asked_header_line("Which outlet ran the auto-generated syndicated version?")
+    assert test is not None
+    assert test("(This story has not been edited by the NDTV staff and is auto-generated.)")
+    assert not test("© Thomson Writers 2025")
 
 
 @pytest.mark.parametrize(
