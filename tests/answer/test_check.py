@@ -953,6 +953,30 @@ def test_the_speaker_of_a_quotation_a_sentence_goes_on_with(embedder: Embedder) 
     assert check(claim, embedder, question=question, texts=[unattributed]) is None
 
 
+def test_a_story_topic_a_sentence_refers_to_by_a_pronoun(embedder: Embedder) -> None:
+    # The sentence says "it"; the one before names Scale AI, which every passage names.
+    texts = [
+        "Scale AI intends to continue its business, while its CEO goes to Meta. Since its main"
+        " business is focused around some consumers, it may hurt a lot if it loses key users"
+        " like Google.",
+        "Sources said Scale AI's revenue rose in 2024, and Google spent about $ 150 million"
+        " last year on Scale AI's services.",
+    ]
+    question = "Why could losing Google hurt Scale AI so much?"
+    raw = "Scale AI could lose key users like Google [1]."
+    checked = check(raw, embedder, question=question, texts=texts)
+    assert checked is not None
+    [citation] = checked.citations
+    assert "it loses key users like Google" in citation.text  # not the revenue sentence
+    # Not for who or which: "His CEO, Manu Sharma" is not Scale AI's CEO.
+    who = [
+        "Scale AI's rivals see openings. His CEO, Manu Sharma, told Reuters Labelbox will grow.",
+        "Scale AI is losing Google.",
+    ]
+    wrong = "Manu Sharma is Scale AI's CEO [1]."
+    assert check(wrong, embedder, question="Who is Scale AI's CEO?", texts=who) is None
+
+
 def test_a_who_said_question_is_answered_by_the_quotation_s_speaker(embedder: Embedder) -> None:
     # The model gives what was said for who said it; the quotation's speaker is named in the
     # sentence before it, which here only an overlapping passage holds.
