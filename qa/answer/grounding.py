@@ -636,21 +636,18 @@ def figure_of_another(claim: str, text: str, said: Sequence[str], names: frozens
 
 
 def role_of_another(claim: str, text: str, question: str = "") -> bool:
-    """True when the claim gives a role its owner ("Scale AI's CFO said ...") and `text`
-    gives that role only to others by name ("Openai's CFO said on Friday ..."). A role
-    `text` leaves unowned or owns by a pronoun ("its CFO") is no one else's.
+    """True when the claim gives a role its owner ("Scale AI's CFO said ...", "Alexander
+    Wang is the CEO of Meta") and `text`, where it names that role, does not give it to
+    that owner (`_role_given_to`): "Openai's CFO said on Friday ...", "... while CEO
+    Alexander Wang, along with several employees, move to Meta". A role `text` owns by a
+    pronoun ("its CFO") may be anyone's.
 
     A claim that gives no role answers the role `question` asks, if it asks one ("Who is
-    the CEO of Meta?" answered "Alexander Wang"): then `text`, where it names that role,
-    must give it to the asked owner (`_role_given_to`)."""
+    the CEO of Meta?" answered "Alexander Wang"): then the same holds for the asked owner."""
     claimed = _owned_roles(claim)
-    for owner, role in claimed:
-        others = [o for o, r in _owned_roles(text) if r == role]
-        if others and not any(_same_owner(owner, o) for o in others):
-            return True
     if claimed:
-        return False
-    return not all(_role_given_to(owner, role, text) for owner, role in _owned_roles(question))
+        return not all(_role_given_to(o, r, text, unnamed=True) for o, r in claimed)
+    return not all(_role_given_to(o, r, text) for o, r in _owned_roles(question))
 
 
 def _same_owner(owner: str, other: str) -> bool:
@@ -658,15 +655,21 @@ def _same_owner(owner: str, other: str) -> bool:
 
 
 _OWNER_BEFORE = re.compile(r"((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)\s*[’']s\s+$")
-_OWNER_AFTER = re.compile(r"\s+(?:of|from|at)\s+((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)")
+# "CEO of Tesla and SpaceX", "CEO of Tourist, Scale AI": each of the names owns the role
+_OWNER_AFTER = re.compile(
+    r"\s+(?:of|from|at)\s+((?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*"
+    r"(?:(?:,\s*|\s+and\s+)(?:[A-Z][\w.-]*\s+)*[A-Z][\w.-]*)*)"
+)
 
 
-def _role_given_to(owner: str, role: str, text: str) -> bool:
+def _role_given_to(owner: str, role: str, text: str, *, unnamed: bool = False) -> bool:
     """Does `text` give `role` to `owner` somewhere: as "Owner's role", "role of Owner" or
     "role from Owner", by a pronoun ("His CEO, Manu Sharma"), or unowned after naming the
     owner in the sentence ("Scale Ai intends ... while CEO Alexander Wang ...", "said
-    Handshek CEO Garrett Lord")? True as well when `text` does not name the role. "the AI's
-    CEO, Wang" and "... CEO Alexander Wang ... move to Meta" do not give Meta its CEO."""
+    Handshek CEO Garrett Lord")? True as well when `text` does not name the role, and with
+    `unnamed`, when a sentence leaves the role unowned and does not name `owner` at all
+    (the sentence before may). "the AI's CEO, Wang" and "... CEO Alexander Wang ... move to
+    Meta" do not give Meta its CEO."""
     text = _with_role_names(text)
     mentions = list(re.finditer(rf"\b{re.escape(role)}\b", text, re.I))
     for mention in mentions:
@@ -675,7 +678,12 @@ def _role_given_to(owner: str, role: str, text: str) -> bool:
             return True  # "His CEO, Manu Sharma": whose the pronoun means is not known
         held = _OWNER_BEFORE.search(before) or _OWNER_AFTER.match(text, mention.end())
         if held is None:
-            if entity_found(owner, before[before.rfind(". ") + 1 :]):
+            opening = before[before.rfind(". ") + 1 :]
+            if entity_found(owner, opening):
+                return True
+            rest = text[mention.end() :]
+            closing = rest if ". " not in rest else rest[: rest.index(". ")]
+            if unnamed and not entity_found(owner, opening + closing):
                 return True
         elif held.group(1).lower() in _PRONOUNS or _same_owner(owner, held.group(1)):
             return True

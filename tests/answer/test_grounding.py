@@ -464,6 +464,28 @@ def test_a_giant_word_before_a_figure_is_read_in_linear_time() -> None:
         ("The AI's CEO, Wang, leads Scale AI's efforts.", "Meta's AI efforts", False),
         # The text gives the role to the claim's owner as well as to another.
         ("Labelbox's CEO spoke.", "Handshake's CEO and Labelbox's CEO spoke.", False),
+        # An unowned role the sentence ties to another name, the claimed owner named only
+        # after it: "... CEO Alexander Wang ... move to Meta" is not Meta's CEO.
+        (
+            "Alexander Wang is the CEO of Meta.",
+            "Scale Ai intends to maintain his business while CEO Alexander Wang, along with"
+            " several employees, move to Meta.",
+            True,
+        ),
+        # ... the owner named before it (respelled), or one of several owners after it.
+        ("Garrett Lord is the CEO of Handshake.", "said Handshek CEO Garrett Lord.", False),
+        ("Elon Musk is the CEO of SpaceX.", "Elon Musk, CEO of Tesla and SpaceX, said so.", False),
+        (
+            "Jonathan Siddhartha is Scale AI's CEO.",
+            "said Jonathan Siddhartha, CEO of Tourist, Scale AI.",
+            False,
+        ),
+        # ... or a sentence that does not name the owner at all (the one before may).
+        (
+            "Scale AI's CEO Alexander Wang is leaving.",
+            "CEO Alexander Wang is leaving for Meta.",
+            False,
+        ),
     ],
 )
 def test_role_of_another(claim: str, text: str, expected: bool) -> None:
