@@ -369,7 +369,10 @@ def numbers_found(claim: str, text: str, question: str = "") -> bool:
     of its numbers ("$50 million more" from $200 million and $150 million), and every count
     it gives ("three sources", "3 sources") is there in words or digits ("three sources" is
     not "five sources"), unless it is the count a wh-question asks for by name ("What two
-    valuations ...?")."""
+    valuations ...?"). A number the claim gives in dollars that `text` gives only as a
+    percentage, or the reverse, is not there ("$49 per share" is not "a 49% share")."""
+    if _unit_changed(claim, text):
+        return False
     have = figures(text)
     counted = counts(text)
     given = _asked_count(question)
@@ -384,6 +387,23 @@ def numbers_found(claim: str, text: str, question: str = "") -> bool:
         x, y = float(a), float(b)
         derived.update({_fmt(x + y), _fmt(abs(x - y))})
     return missing <= derived
+
+
+_MONEY = re.compile(r"[$€£]\s?(\d[\d,]*(?:\.\d+)?)")
+_PERCENT = re.compile(r"(?<![\d.,])(\d[\d,]*(?:\.\d+)?)\s?(?:%|percent\b|per cent\b)", re.I)
+
+
+def _unit_changed(claim: str, text: str) -> bool:
+    """Does the claim give a number in dollars (or a percentage) that `text` gives only as
+    a percentage (or in dollars)?"""
+
+    def found(pattern: re.Pattern[str], t: str) -> set[str]:
+        return {m.replace(",", "") for m in pattern.findall(t)}
+
+    money, shares = found(_MONEY, text), found(_PERCENT, text)
+    return bool(
+        (found(_MONEY, claim) & shares) - money or (found(_PERCENT, claim) & money) - shares
+    )
 
 
 def _bare_count(figure: str, claim: str) -> bool:

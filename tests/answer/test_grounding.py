@@ -130,6 +130,24 @@ def test_numbers_must_be_stated_or_be_a_sum_or_difference() -> None:
     assert not numbers_found("$60 million more", both)
 
 
+@pytest.mark.parametrize(
+    ("claim", "text", "found"),
+    [
+        # dollars for a percentage, or the reverse, are another number
+        ("Meta paid $49 per share.", "As Meta has now taken a 49% share, AI companies", False),
+        ("Revenue was $20 million.", "Revenue rose 20 % in 2024.", False),
+        ("Meta took 49 percent.", "Meta paid $ 49 million.", False),
+        # the same unit, spaced or in words, or a text giving both
+        ("Meta took 49%.", "Meta takes 49 % of the shares.", True),
+        ("Meta took 49 percent.", "a 49% share", True),
+        ("Revenue rose 20%.", "revenue of $ 20 million, up 20 %", True),
+        ("Google paid $200 million.", "Google plans to pay about $ 200 million.", True),
+    ],
+)
+def test_a_number_keeps_its_unit(claim: str, text: str, found: bool) -> None:
+    assert numbers_found(claim, text) is found
+
+
 def test_a_count_in_words_must_be_the_one_stated() -> None:
     said = "Google has tried to diversify its providers for more than a year, three sources said."
     assert numbers_found("Three sources said Google is diversifying.", said)
