@@ -61,9 +61,12 @@ class Example:
     answer: str
 
 
-# Sent before every question as earlier turns. They are about a made-up company, so they
-# teach the format (an answer with its passage number, a refusal) without leaking facts;
-# being the same for every question, llama.cpp keeps them evaluated in its cache.
+# Sent before every question as an earlier turn. It is about a made-up company, so it
+# teaches the format (an answer with its passage number) without leaking facts; being the
+# same for every question, llama.cpp keeps it evaluated in its cache. A worked refusal is
+# left to the instructions: as a second example it made the model refuse answers its
+# garbled passages give (tuning set: 9 answers gained, 3 lost; the check refuses the
+# answers to unanswerable questions it then gives).
 ANSWER_EXAMPLES = (
     Example(
         (
@@ -73,14 +76,6 @@ ANSWER_EXAMPLES = (
         ),
         "How much is Acme paying for Widget?",
         "Acme is paying $3 billion for Widget Co [1].",
-    ),
-    Example(
-        (
-            "Widget's chief executive, Dana Reyes, will join Acme's board after the deal.",
-            "Shares of Acme rose 4 % after the news.",
-        ),
-        "Where is Widget headquartered?",
-        NOT_IN_ARTICLES,
     ),
 )
 
