@@ -93,7 +93,9 @@ _WHAT_IS_MISSING = {"date": "when", "number": "how much", "name": "who"}
 _TOPIC_TYPES = ("date", "number", "yes/no")
 _OPENING_QUOTES = ("“", '"')
 _ATTRIBUTION = re.compile(r"[”\"],?\s+(?:said|says|told)\b")  # a quotation's speaker follows
-_THIRD_PERSON = re.compile(r"\b(?:it|its|he|his|she|her|they|their)\b", re.I)
+# A pronoun standing for a sentence's actor ("it may hurt a lot if it loses ..."); a possessive
+# ("her business strategy") may be anyone's.
+_THIRD_PERSON = re.compile(r"\b(?:it|he|she|they)\b", re.I)
 _WH_WORD = re.compile(r"\b(who|whom|whose|what|which|when|where|why|how)\b", re.I)
 _ASKS_A_NAME = re.compile(r"^\W*(who|whom|whose|which)\b", re.I)
 _ALTERNATIVES = re.compile(r"\bor\b|\b(which|who|what) of\b|\bwhether\b", re.I)
@@ -309,10 +311,11 @@ class _Context:
     def _referred(self, entities: Sequence[str], refs: Sequence[SentenceRef]) -> list[str]:
         """For a question asking neither a name nor a time, amount or yes/no ("Why could
         losing Google hurt Scale AI?"): every entity of the claim, except a story topic the
-        sentences refer to by a pronoun and the sentence before names, when they name no one
-        the question and the claim do not: "it may hurt a lot if it loses key users like
-        Google", after "Scale AI intends to continue its business", is said of Scale AI. Not
-        for who or which (`_anchored`): "His CEO, Manu Sharma" is not Scale AI's CEO."""
+        sentences refer to by a subject pronoun ("it", not "her") and the sentence before
+        names, when they name no one the question and the claim do not: "it may hurt a lot
+        if it loses key users like Google", after "Scale AI intends to continue its
+        business", is said of Scale AI. Not for who or which (`_anchored`): "His CEO, Manu
+        Sharma" is not Scale AI's CEO."""
         text = " ".join(r.text for r in refs)
         said = " ".join([self.question, *entities])
         if _THIRD_PERSON.search(text) is None or self._names_another(text, said):

@@ -968,6 +968,15 @@ def test_a_story_topic_a_sentence_refers_to_by_a_pronoun(embedder: Embedder) -> 
     assert checked is not None
     [citation] = checked.citations
     assert "it loses key users like Google" in citation.text  # not the revenue sentence
+    # A possessive may be anyone's: "her business strategy" does not stand for Scale AI.
+    owned = [
+        "Scale AI intends to continue its business. Meta has taken 49 percent of the shares,"
+        " and AI companies fear one of her rivals can learn her business strategy.",
+        "Google spent about $ 150 million last year on Scale AI's services.",
+    ]
+    feared = "AI companies fear Meta could learn their strategy through Scale AI [1]."
+    question = "What do AI companies fear Meta could learn through Scale AI?"
+    assert check(feared, embedder, question=question, texts=owned, requote=False) is None
     # Not for who or which: "His CEO, Manu Sharma" is not Scale AI's CEO.
     who = [
         "Scale AI's rivals see openings. His CEO, Manu Sharma, told Reuters Labelbox will grow.",
