@@ -751,8 +751,7 @@ def _requote_speaker(claim: str, vec: np.ndarray, ctx: _Context) -> _Grounded | 
     if not fits:
         return None
     score, refs = max(fits, key=lambda f: f[0])
-    text = " ".join(" ".join(r.text.split()) for r in refs)
-    return _Grounded(text, refs, tuple(claim_entities(text, ctx.names)), score)
+    return _quotation(refs, ctx, score)
 
 
 def _judged(claim: _Grounded, ctx: _Context) -> bool:
@@ -859,9 +858,7 @@ def _speaker_of(claim: _Grounded, ctx: _Context) -> _Grounded | None:
         own = [e for e in claim.entities if not entity_found(e, ctx.question)]
         if any(entity_found(e, speaker) or entity_found(speaker, e) for e in own):
             return None
-        text = " ".join(" ".join(r.text.split()) for r in refs)
-        entities = tuple(claim_entities(text, ctx.names))
-        return _Grounded(text, refs, entities, claim.score)
+        return _quotation(refs, ctx, claim.score)
     return None
 
 
@@ -979,11 +976,17 @@ def _whom_it_means(claim: _Grounded, ctx: _Context) -> _Grounded | None:
     if first not in _PRONOUNS:
         return None
     for ref in claim.refs:
-        text = " ".join(ref.text.split())
-        quoted = _Grounded(text, (ref,), tuple(claim_entities(text, ctx.names)), claim.score)
+        quoted = _quotation((ref,), ctx, claim.score)
         if ctx.names_someone(quoted):
             return quoted
     return None
+
+
+def _quotation(refs: Sequence[SentenceRef], ctx: _Context, score: float) -> _Grounded:
+    """The sentences `refs` quoted as a claim (white space made single), with the entities
+    they name."""
+    text = " ".join(" ".join(r.text.split()) for r in refs)
+    return _Grounded(text, tuple(refs), tuple(claim_entities(text, ctx.names)), score)
 
 
 def _assemble(
